@@ -36,6 +36,7 @@ class Settings:
     result_limit: int = 10000
     max_concurrent: int = 4
     max_queued: int = 16
+    result_cache: int = 512
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
 
     # Derived locations, so callers never join paths by hand.

@@ -1,0 +1,230 @@
+"""The web application: SPARQL endpoint, service description, VoID. Routes stay thin; the rules
+live in protocol.py, negotiation.py, store.py, service_description.py and void.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import logging
+import time
+import traceback
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ldpub import negotiation as neg
+from ldpub import service_description as sd
+from ldpub.config import Settings
+from ldpub.protocol import ProtocolError, read_query
+from ldpub.rdfio import load_store
+from ldpub.store import CachingExecutor, QueryExecutor, QueryJob, WorkerPool
+from ldpub.void import graph_sizes, void_quads
+
+access_log = logging.getLogger("ldpub.access")
+log = logging.getLogger("ldpub.app")
+
+ALLOW = "GET, HEAD, POST, OPTIONS"
+TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
+LIMIT_HEADER = "X-SPARQL-Result-Limit"
+EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, "X-SPARQL-Timeout", "Retry-After"]
+DUMP_PATH = "/dumps/"  # where dist/dataset.* dumps are expected to be served (void:dataDump)
+
+
+class RequestLog:
+    """One access-log line per request (method, path, status, ms, query hash), and the catch-all:
+    an exception that escapes a route is logged with its traceback and answered with a clean
+    500 message, never a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 0
+
+        async def send_logged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        except Exception:
+            log.error("unhandled error on %s %s\n%s", scope["method"], scope["path"], traceback.format_exc())
+            if status == 0:
+                status = 500
+                await Response("Internal error: it has been logged.", 500, media_type="text/plain")(
+                    scope, receive, send
+                )
+        finally:
+            ms = (time.perf_counter() - start) * 1000
+            qhash = scope.get("ldpub.qhash", "-")
+            access_log.info("%s %s %d %.1fms %s", scope["method"], scope["path"], status, ms, qhash)
+
+
+def wants_json(request: Request) -> bool:
+    """Errors come as JSON when the client's top choice is a JSON type (or format=json)."""
+    fmt = request.query_params.get("format", "")
+    if "json" in fmt:
+        return True
+    ranges = neg.parse_accept(request.headers.get("accept"))
+    top = max(ranges, key=lambda r: (r.q, -r.order))
+    return "json" in top.subtype
+
+
+def error_response(request: Request, exc: ProtocolError) -> Response:
+    headers = {"Vary": "Accept", **exc.headers}
+    if exc.status == 405:
+        headers["Allow"] = ALLOW
+    if wants_json(request):
+        body = json.dumps({"status": exc.status, "message": exc.message, **exc.detail})
+        return Response(body, exc.status, headers, media_type="application/json")
+    return Response(exc.message + "\n", exc.status, headers, media_type="text/plain; charset=utf-8")
+
+
+def content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def rdf_response(triples: Sequence[ox.Triple], media_type: str) -> Response:
+    return Response(sd.serialize(triples, media_type), headers={"Vary": "Accept"}, media_type=content_type(media_type))
+
+
+def base_url(request: Request) -> str:
+    return sd.public_base_url(
+        request.url.scheme, request.headers.get("host", request.url.netloc), request.headers, request.scope.get("root_path", "")
+    )
+
+
+def fallback_query_page(endpoint: str) -> str:
+    """Honest minimal page until ldpub.querypage (the HTML query editor) exists."""
+    url = escape(endpoint)
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>SPARQL endpoint</title>"
+        f"<h1>SPARQL endpoint</h1><p>Send SPARQL queries to <code>{url}</code> "
+        "(GET or POST, SPARQL 1.1 Protocol). This endpoint is read-only.</p>"
+        f'<p>Service description: <a href="{url}?format=ttl">Turtle</a>, '
+        f'<a href="{url}?format=jsonld">JSON-LD</a>.</p>'
+        f'<form action="{url}" method=get><textarea name=query rows=8 cols=80>'
+        "SELECT * WHERE { ?s ?p ?o } LIMIT 10</textarea><br><button>Run</button></form></html>"
+    )
+
+
+def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryExecutor | None = None) -> FastAPI:
+    files = [Path(f) for f in files]
+    # Trusted, in-process copy for the server's own lookups (pages, VoID, graph checks).
+    dataset = load_store(files)
+    graph_names = frozenset(g.value for g in dataset.named_graphs())
+    if executor is None:
+        executor = WorkerPool(files, settings)
+        if settings.result_cache > 0:
+            executor = CachingExecutor(executor, max_entries=settings.result_cache)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await executor.start()
+        try:
+            yield
+        finally:
+            await executor.close()
+
+    app = FastAPI(title="ldpub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.files = files
+    app.state.dataset = dataset
+    app.state.executor = executor
+
+    @lru_cache(maxsize=32)
+    def dataset_void(endpoint: str, dumps: tuple[str, ...]) -> tuple[ox.Quad, ...]:
+        return tuple(void_quads(dataset, settings, sparql_endpoint=endpoint, distributions=dumps))
+
+    sizes = graph_sizes(dataset)
+
+    def dump_urls(base: str) -> tuple[str, ...]:
+        dist = settings.dist_path
+        names = sorted(p.name for p in dist.glob("dataset.*")) if dist.is_dir() else []
+        return tuple(base + DUMP_PATH + name for name in names)
+
+    async def service_description(request: Request, fmt: str | None) -> Response:
+        base = base_url(request)
+        endpoint = base + "/sparql"
+        if (fmt or "").lower() == "html" or (not fmt and neg.prefers_html(request.headers.get("accept"))):
+            if importlib.util.find_spec("ldpub.querypage") is not None:
+                from ldpub import querypage  # owned by the pages work (issue 4)
+
+                page = querypage.render(request, settings)
+                return await page if inspect.isawaitable(page) else page
+            return HTMLResponse(fallback_query_page(endpoint), headers={"Vary": "Accept"})
+        media = neg.negotiate(request.headers.get("accept"), fmt, neg.GRAPH_TYPES)
+        triples = sd.sd_triples(settings, endpoint, sizes, dataset_void(endpoint, dump_urls(base)))
+        return rdf_response(triples, media)
+
+    async def sparql(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": ALLOW})
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise ProtocolError(405, f"{request.method} is not allowed: this endpoint is read-only")
+        query = await read_query(request, settings, graph_names)
+        if query is None:
+            formats = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
+            return await service_description(request, formats[0] if formats else None)
+        offered = neg.RESULT_TYPES if query.form in ("SELECT", "ASK") else neg.GRAPH_TYPES
+        media = neg.negotiate(request.headers.get("accept"), query.format, offered)
+        job = QueryJob(query.query, media, query.default_graphs, query.named_graphs, settings.result_limit)
+        result = await executor.execute(job)
+        headers = {"Vary": "Accept"}
+        if result.truncated:
+            headers[TRUNCATED_HEADER] = "true"
+            headers[LIMIT_HEADER] = str(settings.result_limit)
+        return Response(result.body, headers=headers, media_type=content_type(media))
+
+    async def well_known_void(request: Request) -> Response:
+        base = base_url(request)
+        media = neg.negotiate(request.headers.get("accept"), request.query_params.get("format"), neg.GRAPH_TYPES)
+        quads = dataset_void(base + "/sparql", dump_urls(base))
+        return rdf_response([q.triple for q in quads], media)
+
+    async def handle_errors(request: Request, call) -> Response:  # noqa: ANN001
+        try:
+            return await call(request)
+        except ProtocolError as exc:
+            return error_response(request, exc)
+        except neg.NotAcceptable as exc:
+            return error_response(request, ProtocolError(406, str(exc)))
+
+    async def sparql_route(request: Request) -> Response:
+        return await handle_errors(request, sparql)
+
+    async def void_route(request: Request) -> Response:
+        return await handle_errors(request, well_known_void)
+
+    # Plain Starlette routes (no FastAPI dependency injection): the hot path stays cheap.
+    app.router.add_route(
+        "/sparql", sparql_route, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
+    )
+    app.router.add_route("/.well-known/void", void_route, methods=["GET", "HEAD"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_credentials=False,
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type"],
+        expose_headers=EXPOSED,
+        max_age=86400,
+    )
+    app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,72 @@
+"""`ldpub serve [--host H] [--port P] [FILES...]`: run the endpoint under uvicorn.
+
+No rdflib on this path (start-up budget: first answered query within 1.5 s)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+from pathlib import Path
+
+from ldpub.config import Settings, default_settings
+from ldpub.rdfio import format_for
+
+DEFAULT_DATASET = "dataset.trig"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="RDF files (Turtle, N-Triples, TriG, N-Quads, JSON-LD, RDF/XML); default: dist/dataset.trig",
+    )
+
+
+def default_files(settings: Settings) -> list[Path]:
+    """The built dataset; built on the spot when ldpub.build offers build_dataset()."""
+    path = settings.dist_path / DEFAULT_DATASET
+    if not path.is_file() and importlib.util.find_spec("ldpub.build") is not None:
+        build = importlib.import_module("ldpub.build")
+        if hasattr(build, "build_dataset"):
+            print(f"ldpub serve: {path} is missing; building it", file=sys.stderr)
+            build.build_dataset(settings)
+    if not path.is_file():
+        raise SystemExit(
+            f"ldpub serve: {path} does not exist. Build it first with `ldpub build` "
+            "(or `make build`), or name RDF files to serve: ldpub serve FILE..."
+        )
+    return [path]
+
+
+def check_files(files: list[Path]) -> None:
+    for f in files:
+        if not f.is_file():
+            raise SystemExit(f"ldpub serve: {f}: no such file")
+        try:
+            format_for(f)
+        except ValueError as exc:
+            raise SystemExit(f"ldpub serve: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ldpub.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    settings = default_settings()
+    files = [Path(f) for f in args.files] or default_files(settings)
+    check_files(files)
+    app = create_app(settings, files)
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
+    uvicorn.run(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
+                log_level="info", log_config=None, timeout_graceful_shutdown=2)
+    return 0

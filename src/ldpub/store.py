@@ -1,0 +1,238 @@
+"""Query execution behind a small interface, so a remote SPARQL store can be plugged in later.
+
+WorkerPool runs each query in one of max_concurrent worker processes (ldpub.worker). On the
+time limit the worker is SIGKILLed and replaced: the only real way to cancel a pyoxigraph query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import struct
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ldpub.config import Settings
+from ldpub.protocol import ProtocolError
+from ldpub.worker import EVALUATION_ERROR, OK, READY, SYNTAX_ERROR
+
+log = logging.getLogger("ldpub.store")
+_LEN = struct.Struct(">I")
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    media_type: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    limit: int = 10000
+
+    def message(self) -> bytes:
+        protocol_dataset = bool(self.default_graphs or self.named_graphs)
+        return json.dumps(
+            {
+                "q": self.query,
+                "dg": list(self.default_graphs) if protocol_dataset else None,
+                "ng": list(self.named_graphs) if protocol_dataset else None,
+                "mt": self.media_type,
+                "limit": self.limit,
+            }
+        ).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Result:
+    body: bytes
+    media_type: str
+    truncated: bool = False
+
+
+class QueryExecutor(Protocol):
+    async def start(self) -> None: ...
+
+    async def execute(self, job: QueryJob) -> Result: ...
+
+    async def close(self) -> None: ...
+
+
+def syntax_error(message: str) -> ProtocolError:
+    """400 with the parser's message, and line/column pulled out when the message has them."""
+    detail: dict[str, object] = {}
+    # pyoxigraph says "error at LINE:COLUMN: expected ..."
+    head, sep, rest = message.partition("error at ")
+    if sep:
+        pos, _, _ = rest.partition(": ")
+        line, _, column = pos.partition(":")
+        if line.isdigit() and column.isdigit():
+            detail = {"line": int(line), "column": int(column)}
+            message = rest.partition(": ")[2]
+    where = f" at line {detail['line']}, column {detail['column']}" if detail else ""
+    return ProtocolError(400, f"Query syntax error{where}: {message}", detail=detail)
+
+
+class Worker:
+    """One worker process and its pipes."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        assert proc.stdin is not None and proc.stdout is not None
+        self.stdin = proc.stdin
+        self.stdout = proc.stdout
+
+    @classmethod
+    async def spawn(cls, files: list[str]) -> Worker:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "ldpub.worker", *files,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        worker = cls(proc)
+        kind, _, body = await worker.receive()
+        if kind != READY:
+            raise RuntimeError(f"query worker failed to start: {body[:200]!r}")
+        return worker
+
+    async def receive(self) -> tuple[int, bool, bytes]:
+        head = await self.stdout.readexactly(4)
+        (size,) = _LEN.unpack(head)
+        frame = await self.stdout.readexactly(size)
+        return frame[0], bool(frame[1]), frame[2:]
+
+    async def ask(self, message: bytes) -> tuple[int, bool, bytes]:
+        self.stdin.write(_LEN.pack(len(message)) + message)
+        await self.stdin.drain()
+        return await self.receive()
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+
+
+class WorkerPool:
+    """max_concurrent workers; up to max_queued requests wait for one, beyond that 503."""
+
+    def __init__(self, files: list[str | Path], settings: Settings) -> None:
+        self.files = [str(f) for f in files]
+        self.settings = settings
+        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.workers: set[Worker] = set()
+        self.waiting = 0
+        self._respawns: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        started = await asyncio.gather(
+            *(Worker.spawn(self.files) for _ in range(max(1, self.settings.max_concurrent)))
+        )
+        for worker in started:
+            self.workers.add(worker)
+            self.idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        for task in self._respawns:
+            task.cancel()
+        for worker in self.workers:
+            worker.kill()
+        for worker in self.workers:
+            await worker.proc.wait()
+        self.workers.clear()
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill a worker and start its successor in the background (the pool shrinks meanwhile)."""
+        worker.kill()
+        self.workers.discard(worker)
+
+        async def respawn() -> None:
+            await worker.proc.wait()  # reap the killed process
+            new = await Worker.spawn(self.files)
+            self.workers.add(new)
+            self.idle.put_nowait(new)
+
+        task = asyncio.get_running_loop().create_task(respawn())
+        self._respawns.add(task)
+        task.add_done_callback(self._respawns.discard)
+
+    def _busy(self, message: str) -> ProtocolError:
+        return ProtocolError(503, message, headers={"Retry-After": "1"})
+
+    async def _acquire(self) -> Worker:
+        if self.idle.empty() and self.waiting >= self.settings.max_queued:
+            raise self._busy(
+                f"Too many queries at once ({self.settings.max_concurrent} running, "
+                f"{self.waiting} waiting): retry shortly"
+            )
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.settings.query_timeout):
+                return await self.idle.get()
+        except TimeoutError:
+            raise self._busy("The endpoint is busy: no query slot freed up in time") from None
+        finally:
+            self.waiting -= 1
+
+    async def execute(self, job: QueryJob) -> Result:
+        worker = await self._acquire()
+        healthy = False
+        try:
+            async with asyncio.timeout(self.settings.query_timeout):
+                kind, truncated, body = await worker.ask(job.message())
+            healthy = True
+        except TimeoutError:
+            raise ProtocolError(
+                504,
+                f"Query time limit hit: stopped after {self.settings.query_timeout:g} s "
+                "(query_timeout)",
+                headers={"X-SPARQL-Timeout": f"{self.settings.query_timeout:g}"},
+            ) from None
+        except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            log.error("query worker %s died during a query", worker.proc.pid)
+            raise ProtocolError(503, "The query evaluator failed on this query") from None
+        finally:
+            # Anything but a complete answer leaves the worker in an unknown state: replace it.
+            if healthy:
+                self.idle.put_nowait(worker)
+            else:
+                self._replace(worker)
+        if kind == OK:
+            return Result(body, job.media_type, truncated)
+        message = body.decode("utf-8", "replace")
+        if kind == SYNTAX_ERROR:
+            raise syntax_error(message)
+        if kind == EVALUATION_ERROR:
+            raise ProtocolError(400, f"Query evaluation failed: {message}")
+        raise ProtocolError(503, "The query evaluator answered unexpectedly")
+
+
+class CachingExecutor:
+    """Answers repeated identical jobs from memory. Exact, because the served files never change
+    while the server runs; bounded by entry count and total bytes."""
+
+    def __init__(self, inner: QueryExecutor, max_entries: int = 512, max_bytes: int = 16 << 20) -> None:
+        self.inner = inner
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[QueryJob, Result] = OrderedDict()
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def execute(self, job: QueryJob) -> Result:
+        hit = self.entries.get(job)
+        if hit is not None:
+            self.entries.move_to_end(job)
+            return hit
+        result = await self.inner.execute(job)
+        if len(result.body) <= self.max_bytes // 8:
+            self.entries[job] = result
+            self.size += len(result.body)
+            while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+                _, old = self.entries.popitem(last=False)
+                self.size -= len(old.body)
+        return result

@@ -1,0 +1,162 @@
+"""VoID description of a store: counts and class/property partitions.
+
+A plain function over a pyoxigraph Store so the build can write dist/void.ttl with it and the
+server can answer /.well-known/void. Partition nodes get hash IRIs under the dataset IRI (the
+modelling rule is: no blank nodes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import pyoxigraph as ox
+
+from ldpub.config import Settings
+
+VOID = "http://rdfs.org/ns/void#"
+DCT = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+PREFIXES = {
+    "void": VOID,
+    "dcterms": DCT,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
+
+# Every triple of the dataset once, whichever graph(s) it sits in.
+_ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
+
+
+def _v(local: str) -> ox.NamedNode:
+    return ox.NamedNode(VOID + local)
+
+
+def integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=XSD_INTEGER)
+
+
+def _scalar(store: ox.Store, query: str) -> int:
+    for row in store.query(query):
+        return int(row[0].value)
+    return 0
+
+
+def dataset_counts(store: ox.Store) -> dict[str, int]:
+    """void:triples / distinctSubjects / distinctObjects / entities / classes / properties."""
+    return {
+        "triples": _scalar(store, f"SELECT (COUNT(*) AS ?n) WHERE {_ALL}"),
+        "distinctSubjects": _scalar(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {_ALL}"),
+        "distinctObjects": _scalar(store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {_ALL}"),
+        # entities: subjects that are IRIs (resources one can dereference)
+        "entities": _scalar(
+            store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(isIRI(?s)) }}"
+        ),
+        "classes": _scalar(
+            store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) }}"
+        ),
+        "properties": _scalar(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {_ALL}"),
+    }
+
+
+def graph_sizes(store: ox.Store) -> dict[str | None, int]:
+    """Triples per graph; None is the default graph."""
+    sizes: dict[str | None, int] = {
+        None: _scalar(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    }
+    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        sizes[row["g"].value] = int(row["n"].value)
+    return sizes
+
+
+def _partition_iri(dataset: str, kind: str, iri: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{dataset}#{kind}-{hashlib.sha1(iri.encode()).hexdigest()[:10]}")
+
+
+def example_resources(store: ox.Store, settings: Settings, count: int = 3) -> list[str]:
+    """The article if present, then the most described subjects (ties broken by IRI)."""
+    picked: list[str] = []
+    article = ox.NamedNode(settings.iri("id/article"))
+    if next(store.quads_for_pattern(article, None, None), None) is not None:
+        picked.append(article.value)
+    query = (
+        f"SELECT ?s (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?s HAVING(isIRI(?s)) "
+        f"ORDER BY DESC(?n) ?s LIMIT {count + 1}"
+    )
+    for row in store.query(query):
+        if row["s"].value not in picked and len(picked) < count:
+            picked.append(row["s"].value)
+    return picked
+
+
+def void_quads(
+    store: ox.Store,
+    settings: Settings,
+    *,
+    sparql_endpoint: str | None = None,
+    distributions: Iterable[str] = (),
+    examples: Sequence[str] | None = None,
+    graph: ox.NamedNode | ox.DefaultGraph | None = None,
+) -> list[ox.Quad]:
+    """The VoID description of the store's whole dataset, as quads in `graph` (default graph).
+
+    distributions: dump URLs (void:dataDump); examples: void:exampleResource IRIs (picked from
+    the data when None)."""
+    graph = graph or ox.DefaultGraph()
+    ds = ox.NamedNode(settings.iri("id/dataset"))
+    out: list[ox.Quad] = []
+
+    def add(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
+        out.append(ox.Quad(s, p, o, graph))
+
+    add(ds, RDF_TYPE, _v("Dataset"))
+    if settings.title:
+        add(ds, ox.NamedNode(DCT + "title"), ox.Literal(settings.title))
+    if settings.license:
+        add(ds, ox.NamedNode(DCT + "license"), ox.NamedNode(settings.license))
+    add(ds, _v("uriSpace"), ox.Literal(settings.iri("id/")))
+    if sparql_endpoint:
+        add(ds, _v("sparqlEndpoint"), ox.NamedNode(sparql_endpoint))
+    for url in distributions:
+        add(ds, _v("dataDump"), ox.NamedNode(url))
+    for iri in examples if examples is not None else example_resources(store, settings):
+        add(ds, _v("exampleResource"), ox.NamedNode(iri))
+    for name, value in dataset_counts(store).items():
+        add(ds, _v(name), integer(value))
+
+    class_query = (
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) BIND(?o AS ?c) }} "
+        "GROUP BY ?c ORDER BY ?c"
+    )
+    for row in store.query(class_query):
+        if not isinstance(row["c"], ox.NamedNode):
+            continue
+        part = _partition_iri(ds.value, "class", row["c"].value)
+        add(ds, _v("classPartition"), part)
+        add(part, _v("class"), row["c"])
+        add(part, _v("entities"), integer(int(row["n"].value)))
+    prop_query = f"SELECT ?p (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?p ORDER BY ?p"
+    for row in store.query(prop_query):
+        part = _partition_iri(ds.value, "property", row["p"].value)
+        add(ds, _v("propertyPartition"), part)
+        add(part, _v("property"), row["p"])
+        add(part, _v("triples"), integer(int(row["n"].value)))
+    return out
+
+
+def void_turtle(store: ox.Store, settings: Settings, **kwargs: object) -> bytes:
+    """void_quads as Turtle with readable prefixes."""
+    quads = void_quads(store, settings, **kwargs)  # type: ignore[arg-type]
+    return ox.serialize(grouped(q.triple for q in quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+def grouped(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Triples ordered by subject, first-seen subject first (stable): Turtle then writes each
+    subject once instead of repeating it."""
+    first: dict[str, int] = {}
+    triples = list(triples)
+    for t in triples:
+        first.setdefault(str(t.subject), len(first))
+    return sorted(triples, key=lambda t: first[str(t.subject)])
