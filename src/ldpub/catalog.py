@@ -1,0 +1,119 @@
+"""dist/void.ttl: the VoID counts (from ldpub.void) plus a DCAT description of every dump.
+
+Every node has an IRI (no blank nodes): distributions are <base>id/dataset/distribution/<file>,
+their checksums <…/<file>#sha256>; downloads are served at <base>download/<file>.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pyoxigraph as ox
+from pyoxigraph import Literal, NamedNode, Quad
+
+from ldpub.config import Settings
+from ldpub.dumps import rdf_bytes, sha256_hex
+from ldpub.materialise import RDF_TYPE, XSD
+from ldpub.void import VOID, void_quads
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+SPDX = "http://spdx.org/rdf/terms#"
+IANA = "http://www.iana.org/assignments/media-types/"
+GZIP = IANA + "application/gzip"
+
+
+def _lit(value: str, datatype: str | None = None) -> Literal:
+    return Literal(value, datatype=NamedNode(XSD + datatype)) if datatype else Literal(value)
+
+
+def _media_type(name: str) -> str:
+    from ldpub.rdfio import media_type_for
+
+    return media_type_for(name.removesuffix(".gz"))
+
+
+def dump_names(files: dict[str, bytes]) -> list[str]:
+    return sorted(n for n in files if n.startswith("dataset."))
+
+
+def class_triple_counts(dataset: list[Quad]) -> Counter:
+    """Triples (in any graph) whose subject is an instance of each class."""
+    types: dict = {}
+    for q in dataset:
+        if q.predicate == RDF_TYPE:
+            types.setdefault(q.subject, set()).add(q.object)
+    counts: Counter = Counter()
+    for q in dataset:
+        for cls in types.get(q.subject, ()):
+            counts[cls] += 1
+    return counts
+
+
+def _distribution(settings: Settings, name: str, data: bytes) -> list[tuple]:
+    dist = NamedNode(settings.iri(f"id/dataset/distribution/{name}"))
+    checksum = NamedNode(dist.value + "#sha256")
+    url = NamedNode(settings.iri(f"download/{name}"))
+    graphs = "every graph, named graphs kept" if name.split(".")[1] in {"trig", "nq", "jsonld"} else "the default graph"
+    triples = [
+        (dist, RDF_TYPE, NamedNode(DCAT + "Distribution")),
+        (dist, NamedNode(DCT + "title"), _lit(f"{name}: {graphs}")),
+        (dist, NamedNode(DCAT + "downloadURL"), url),
+        (dist, NamedNode(DCAT + "accessURL"), url),
+        (dist, NamedNode(DCAT + "mediaType"), NamedNode(IANA + _media_type(name))),
+        (dist, NamedNode(DCAT + "byteSize"), _lit(str(len(data)), "nonNegativeInteger")),
+        (dist, NamedNode(DCT + "license"), NamedNode(settings.license)),
+        (dist, NamedNode(SPDX + "checksum"), checksum),
+        (checksum, RDF_TYPE, NamedNode(SPDX + "Checksum")),
+        (checksum, NamedNode(SPDX + "algorithm"), NamedNode(SPDX + "checksumAlgorithm_sha256")),
+        (checksum, NamedNode(SPDX + "checksumValue"), _lit(sha256_hex(data), "hexBinary")),
+    ]
+    if name.endswith(".gz"):
+        triples.append((dist, NamedNode(DCAT + "compressFormat"), NamedNode(GZIP)))
+    return triples
+
+
+def _dataset_description(settings: Settings, article_title: str) -> list[tuple]:
+    ds = NamedNode(settings.iri("id/dataset"))
+    sparql = NamedNode(settings.iri("sparql"))
+    article = NamedNode(settings.iri("id/article"))
+    # The article gives no author name and no date: the citation says so rather than inventing them.
+    citation = f"\u201c{article_title}\u201d. Unsigned article; publication date not stated. Text: {settings.seed}."
+    return [
+        (ds, RDF_TYPE, NamedNode(DCAT + "Dataset")),
+        (ds, NamedNode(DCT + "source"), article),
+        (ds, NamedNode(DCT + "bibliographicCitation"), _lit(citation)),
+        (ds, NamedNode(DCT + "conformsTo"), NamedNode(settings.iri("def"))),
+        (ds, NamedNode(DCT + "conformsTo"), NamedNode(settings.iri("shapes"))),
+        (ds, NamedNode(VOID + "vocabulary"), NamedNode(settings.iri("def#"))),
+        (sparql, RDF_TYPE, NamedNode(DCAT + "DataService")),
+        (sparql, NamedNode(DCT + "title"), _lit("SPARQL endpoint of the dataset")),
+        (sparql, NamedNode(DCAT + "endpointURL"), sparql),
+        (sparql, NamedNode(DCAT + "servesDataset"), ds),
+        (sparql, NamedNode(DCT + "license"), NamedNode(settings.license)),
+        (ds, NamedNode(DCAT + "accessService"), sparql),
+    ]
+
+
+def _article_title(settings: Settings) -> str:
+    return settings.seed_path.read_text(encoding="utf-8").splitlines()[0].strip()
+
+
+def void_description(settings: Settings, dataset: list[Quad], files: dict[str, bytes], prefixes: dict[str, str]) -> bytes:
+    """VoID (counts, class partitions with entities and triples) + DCAT (one distribution per dump)."""
+    store = ox.Store()
+    store.extend(dataset)
+    names = dump_names(files)
+    void = void_quads(store, settings, sparql_endpoint=settings.iri("sparql"),
+                      distributions=[settings.iri(f"download/{n}") for n in names])
+    triples = {(q.subject, q.predicate, q.object) for q in void}
+    per_class = class_triple_counts(dataset)
+    for part, _, cls in [t for t in triples if t[1] == NamedNode(VOID + "class")]:
+        triples.add((part, NamedNode(VOID + "triples"), _lit(str(per_class[cls]), "integer")))
+    ds = NamedNode(settings.iri("id/dataset"))
+    triples.update(_dataset_description(settings, _article_title(settings)))
+    for name in names:
+        triples.add((ds, NamedNode(DCAT + "distribution"), NamedNode(settings.iri(f"id/dataset/distribution/{name}"))))
+        triples.update(_distribution(settings, name, files[name]))
+    quads = [Quad(s, p, o, ox.DefaultGraph()) for s, p, o in triples]
+    return rdf_bytes(quads, ox.RdfFormat.TURTLE, {**prefixes, "spdx": SPDX, "dcat": DCAT})

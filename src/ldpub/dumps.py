@@ -1,0 +1,134 @@
+"""Deterministic dump writers: sorted quads in, byte-identical files out.
+
+pyoxigraph writes in the order it is given, so sorting the quads is all it takes for Turtle,
+TriG, N-Triples and N-Quads. JSON-LD is compacted with pyld against our published context.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
+
+from ldpub.materialise import RDF_TYPE, RDFS
+
+# Subjects read best with their type and label first; everything else is alphabetical.
+_PREDICATE_RANK = {RDF_TYPE.value: 0, RDFS + "label": 1}
+
+DUMP_FORMATS: dict[str, RdfFormat] = {
+    "ttl": RdfFormat.TURTLE,
+    "nt": RdfFormat.N_TRIPLES,
+    "trig": RdfFormat.TRIG,
+    "nq": RdfFormat.N_QUADS,
+    "jsonld": RdfFormat.JSON_LD,
+}
+# Formats that carry named graphs; the others hold the default graph only.
+DATASET_SUFFIXES = frozenset({"trig", "nq", "jsonld"})
+
+
+def term_key(term: object) -> tuple:
+    if isinstance(term, DefaultGraph):
+        return (0, "")
+    if isinstance(term, NamedNode):
+        return (1, term.value)
+    if isinstance(term, BlankNode):
+        return (2, term.value)
+    if isinstance(term, Literal):
+        return (3, term.value, term.datatype.value, term.language or "")
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def quad_key(q: Quad) -> tuple:
+    return (
+        term_key(q.graph_name),
+        term_key(q.subject),
+        _PREDICATE_RANK.get(q.predicate.value, 2),
+        q.predicate.value,
+        term_key(q.object),
+    )
+
+
+def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
+    return sorted(quads, key=quad_key)
+
+
+def default_triples(quads: Iterable[Quad]) -> list[Triple]:
+    return [Triple(q.subject, q.predicate, q.object) for q in sorted_quads(quads) if isinstance(q.graph_name, DefaultGraph)]
+
+
+def used_prefixes(items: list, prefixes: dict[str, str]) -> dict[str, str]:
+    """Only the prefixes whose namespace some IRI of `items` starts with."""
+    iris = {t.value for item in items for t in item if isinstance(t, NamedNode)}
+    return {name: ns for name, ns in prefixes.items() if any(i.startswith(ns) for i in iris)}
+
+
+def _sort_prefix_lines(data: bytes) -> bytes:
+    """pyoxigraph writes @prefix lines in its own (hash) order: sort them, whatever it does."""
+    lines = data.split(b"\n")
+    n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix ")), len(lines))
+    return b"\n".join(sorted(lines[:n]) + lines[n:])
+
+
+def rdf_bytes(quads: Iterable[Quad], fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
+    """Turtle/N-Triples get the default graph only; TriG/N-Quads get every graph."""
+    items = sorted_quads(quads) if fmt.supports_datasets else default_triples(quads)
+    if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
+        return serialize(items, format=fmt)
+    return _sort_prefix_lines(serialize(items, format=fmt, prefixes=used_prefixes(items, prefixes)))
+
+
+def _refuse_remote(url: str, options: dict | None = None) -> dict:
+    raise RuntimeError(f"remote JSON-LD documents are not loaded (offline build): {url}")
+
+
+def jsonld_bytes(quads: Iterable[Quad], context: dict) -> bytes:
+    """Expanded JSON-LD (pyoxigraph) compacted with the inline `context` (pyld, no network)."""
+    from pyld import jsonld
+
+    expanded = json.loads(serialize(sorted_quads(quads), format=RdfFormat.JSON_LD))
+    for node in _node_objects(expanded):
+        _use_type_keyword(node)
+    compacted = jsonld.compact(expanded, copy.deepcopy(context), {"documentLoader": _refuse_remote})
+    return (json.dumps(compacted, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _node_objects(nodes: list) -> Iterable[dict]:
+    for node in nodes:
+        yield node
+        yield from _node_objects(node.get("@graph", []))
+
+
+def _use_type_keyword(node: dict) -> None:
+    """rdf:type as @type (pyoxigraph writes it as a plain property), so nodes read `"type": …`."""
+    types = node.pop(RDF_TYPE.value, None)
+    if types:
+        node["@type"] = [t["@id"] for t in types]
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """gzip with mtime=0 and no file name in the header, so equal input gives equal bytes."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def sha256sums(files: dict[str, bytes]) -> bytes:
+    """The coreutils `sha256sum` format, sorted by name: `sha256sum -c SHA256SUMS` checks it."""
+    return "".join(f"{sha256_hex(files[name])}  {name}\n" for name in sorted(files)).encode("ascii")
