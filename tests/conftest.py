@@ -1,0 +1,133 @@
+"""Shared pytest fixtures. Keep them generic; add new ones below (append, don't rewrite)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServedProcess:
+    url: str  # base URL, e.g. http://127.0.0.1:PORT
+    proc: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def serve_process(
+    files: list[Path | str], env: dict[str, str] | None = None, log_dir: Path | None = None,
+    timeout: float = 30.0,
+) -> Iterator[ServedProcess]:
+    """`ldpub serve` on a free loopback port as a subprocess (its own process group); yields once
+    it answers a query, and kills the whole group (server and query workers) afterwards."""
+    port = free_port()
+    log_dir = log_dir or ROOT / "tests" / "artifacts"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"serve-{port}.log"
+    full_env = {**os.environ, "LDPUB_ROOT": str(ROOT), **(env or {})}
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ldpub.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             *map(str, files)],
+            env=full_env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    served = ServedProcess(f"http://127.0.0.1:{port}", proc, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"ldpub serve exited with {proc.returncode}:\n{served.log()}")
+            try:
+                if httpx.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"ldpub serve not ready after {timeout} s:\n{served.log()}")
+            time.sleep(0.05)
+        yield served
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+# Settings of the endpoint test server: small limits so the limit tests run fast.
+ENDPOINT_TEST_ENV = {
+    "LDPUB_QUERY_TIMEOUT": "2",
+    "LDPUB_RESULT_LIMIT": "20",
+    "LDPUB_MAX_QUERY_LENGTH": "4096",
+    "LDPUB_MAX_CONCURRENT": "4",
+    "LDPUB_MAX_QUEUED": "64",
+    "LDPUB_SERVICE_ALLOWLIST": "",
+}
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> Iterator[ServedProcess]:
+    """The endpoint serving tests/fixtures/endpoint.trig (session-wide, real uvicorn)."""
+    with serve_process([FIXTURES / "endpoint.trig"], ENDPOINT_TEST_ENV) as served:
+        yield served
+
+
+# ---------------------------------------------------------------- Wikidata stand-in (issue 5, tests/test_linking*.py)
+WIKIDATA_FIXTURE = FIXTURES / "wikidata" / "wikidata.ttl"
+
+
+@pytest.fixture(scope="session")
+def wikidata_stand_in(tmp_path_factory) -> Iterator[str]:
+    """SPARQL URL of a local `oxigraph serve-read-only` loaded with tests/fixtures/wikidata/wikidata.ttl:
+    a real SPARQL server in Wikidata's data model, on loopback (never the internet)."""
+    exe = Path(sys.executable).parent / "oxigraph"
+    if not exe.exists():
+        pytest.skip("the oxigraph CLI is not installed in the venv (pip install oxigraph)")
+    store = tmp_path_factory.mktemp("wikidata-store")
+    subprocess.run([exe, "load", "--location", store, "--file", WIKIDATA_FIXTURE], check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen([exe, "serve-read-only", "--location", store, "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(url, params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"oxigraph not serving: {proc.stderr.read().decode()[:500] if proc.poll() is not None else 'timeout'}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
