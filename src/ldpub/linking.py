@@ -180,11 +180,14 @@ def retry_after(value: str | None) -> float | None:
 
 
 def _flatten(binding: dict) -> dict[str, str]:
+    """{var: value}, plus var@lang, var@datatype and var@type (uri | literal | bnode) where they say more."""
     row = {}
     for var, term in binding.items():
         row[var] = term["value"]
-        if term.get("xml:lang"):
-            row[f"{var}@lang"] = term["xml:lang"]
+        row[f"{var}@type"] = "literal" if term["type"] == "typed-literal" else term["type"]
+        for key in ("xml:lang", "datatype"):
+            if term.get(key):
+                row[f"{var}@{key.removeprefix('xml:')}"] = term[key]
     return row
 
 
@@ -265,13 +268,16 @@ def our_entities(ds, kinds: Kinds, base_iri: str) -> list[OurEntity]:
     ):
         if str(s).startswith(id_ns):
             types.setdefault(str(s), set()).add(str(c))
-    labels: dict[str, set[tuple[str, str]]] = {}
-    for s, o in ds.query(
-        """SELECT DISTINCT ?s ?o WHERE { VALUES ?p { <http://www.w3.org/2000/01/rdf-schema#label>
-           <https://schema.org/name> <http://www.w3.org/2004/02/skos/core#prefLabel>
-           <http://www.w3.org/2004/02/skos/core#altLabel> <http://xmlns.com/foaf/0.1/name> } ?s ?p ?o }"""
+    labels: dict[str, dict[tuple[str, str], bool]] = {}  # (text, lang) -> preferred?
+    for s, o, q in ds.query(
+        """SELECT DISTINCT ?s ?o ?q WHERE { VALUES ?q { <http://www.w3.org/2000/01/rdf-schema#label>
+           <https://schema.org/name> <https://schema.org/alternateName> <http://www.w3.org/2004/02/skos/core#prefLabel>
+           <http://www.w3.org/2004/02/skos/core#altLabel> <http://xmlns.com/foaf/0.1/name> }
+           ?s ?p ?o . ?p <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>* ?q . FILTER(isLiteral(?o)) }"""
     ):
-        labels.setdefault(str(s), set()).add((str(o), getattr(o, "language", None) or ""))
+        key = (str(o), getattr(o, "language", None) or "")
+        pref = labels.setdefault(str(s), {}).get(key, False)
+        labels[str(s)][key] = pref or not str(q).endswith(("altLabel", "alternateName"))
     posts: dict[str, set[str]] = {}
     for s, post in ds.query(
         "SELECT DISTINCT ?s ?post WHERE { GRAPH ?g { { ?s ?p ?o } UNION { ?o ?p ?s } } "
@@ -285,9 +291,9 @@ def our_entities(ds, kinds: Kinds, base_iri: str) -> list[OurEntity]:
         if kind is None:
             continue
         post_labels = sorted(t for p in posts.get(iri, ()) for t, lang in labels.get(p, ()) if lang in ("en", ""))
-        out.append(
-            OurEntity(iri, iri[len(id_ns):].replace("/", "-"), kind, sorted(labels.get(iri, set())), post_labels)
-        )
+        mine = labels.get(iri, {})
+        ordered = sorted(mine, key=lambda k: (not mine[k], k[1] not in ("en", ""), k))  # preferred English first
+        out.append(OurEntity(iri, iri[len(id_ns):].replace("/", "-"), kind, ordered, post_labels))
     return out
 
 
@@ -446,7 +452,7 @@ def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, 
     hit = sorted(facts.roots & set(roots))
     if hit:
         points += 20
-        ev.append(f"+20 type: instance of {classes}, a kind of {roots[hit[0]]} ({hit[0]}) as a {e.kind} should be")
+        ev.append(f"+20 type: instance of {classes}, a kind of {roots[hit[0]]} ({hit[0]}): fits a {e.kind}")
     else:
         want = " or ".join(f"{lab} ({q})" for q, lab in roots.items())
         ev.append(f"REJECT type: instance of {classes}, not a {want}")
