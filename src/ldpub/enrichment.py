@@ -54,10 +54,10 @@ def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple]:
         queries = [
             f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {items} }} VALUES ?p {{ rdfs:label skos:altLabel schema:description }} "
             f"?s ?p ?o . {LANG_FILTER} }}",
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {items} }} VALUES ?p {{ {' '.join('wdt:' + f for f in FACTS)} }} ?s ?p ?o }}",
-            f"SELECT ?s ?p ?o WHERE {{ VALUES ?item {{ {items} }} ?item p:P39 ?st . "
-            "{ BIND(?item AS ?s) BIND(p:P39 AS ?p) BIND(?st AS ?o) } UNION "
-            "{ VALUES ?p { ps:P39 pq:P580 pq:P582 } ?st ?p ?o BIND(?st AS ?s) } }",
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {items} }} VALUES ?p {{ {' '.join('wdt:' + f for f in FACTS)} p:P39 }} "
+            "?s ?p ?o }",
+            f"SELECT ?s ?p ?o WHERE {{ VALUES ?item {{ {items} }} ?item p:P39 ?s . "
+            "VALUES ?p { ps:P39 pq:P580 pq:P582 } ?s ?p ?o }",
         ]
         for q in queries:
             for row in client.select(PREFIXES + q):
@@ -68,7 +68,7 @@ def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple]:
     for chunk in _chunks(targets, 40):
         values = " ".join(f"<{t}>" for t in chunk)
         for row in client.select(PREFIXES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
-                                 f"BIND(rdfs:label AS ?p) ?s rdfs:label ?o . {LANG_FILTER} }}"):
+                                 f"VALUES ?p {{ rdfs:label }} ?s ?p ?o . {LANG_FILTER} }}"):
             t = (_term(row, "s"), _term(row, "p"), _term(row, "o"))
             if None not in t:
                 triples.add(t)

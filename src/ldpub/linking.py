@@ -423,7 +423,7 @@ def _shift_year(day: str, years: int) -> str:
 def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, *, as_of: str = AS_OF,
           country: str = HOME_COUNTRY) -> Candidate:
     """Fill cand.score, .decision and .evidence (one line per point given or reason to reject)."""
-    e, ev = cand.entity, []
+    e, ev, cap = cand.entity, [], 100
     labels = facts.labels.get("label", [])
     cand.label = next((t for t, lang in labels if lang == "en"), labels[0][0] if labels else cand.qid)
     cand.description = next((t for t, lang in facts.labels.get("description", []) if lang == "en"), "")
@@ -488,14 +488,16 @@ def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, 
         elif e.posts:
             ev.append(f"REJECT position held (P39): none, but the article has this person in office in {as_of[:4]}")
         else:
-            ev.append("+0 position held (P39): none to check")
+            cap = THRESHOLD - 5
+            ev.append(f"+0 position held (P39): none; score capped at {THRESHOLD - 5}: a person is proposed "
+                      "only with an office around the article's date")
 
     # 5. description
     if re.search(r"kazakh|казах|қазақ", cand.description, re.I):
         points += 5
         ev.append(f"+5 description: '{cand.description}' mentions Kazakhstan")
 
-    cand.score = min(points, 100)
+    cand.score = min(points, 100, cap)
     cand.evidence = ev
     cand.decision = "reject" if cand.reasons else "propose" if cand.score >= THRESHOLD else "review"
     return cand
