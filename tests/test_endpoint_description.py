@@ -1,0 +1,106 @@
+"""Issue 3, point 5: Service Description on GET /sparql and VoID on /.well-known/void."""
+
+from __future__ import annotations
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+ID = "https://w3id.org/kz-masimov/id/"
+
+
+def sd_store(response: httpx.Response) -> ox.Store:
+    assert response.status_code == 200, response.text
+    store = ox.Store()
+    media = response.headers["content-type"].split(";")[0]
+    store.load(response.content, format=ox.RdfFormat.from_media_type(media))
+    return store
+
+
+def one(store: ox.Store, query: str):
+    rows = list(store.query(query))
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_sd_in_turtle_and_jsonld(endpoint):
+    for accept in ("text/turtle", "application/ld+json"):
+        r = httpx.get(endpoint.url + "/sparql", headers={"Accept": accept})
+        assert r.headers["content-type"].startswith(accept)
+        assert "Accept" in r.headers["vary"]
+        store = sd_store(r)
+        row = one(store, f"PREFIX sd: <{SD}> SELECT ?e WHERE {{ ?s a sd:Service ; sd:endpoint ?e ; sd:supportedLanguage sd:SPARQL11Query }}")
+        assert row["e"].value == endpoint.url + "/sparql"
+        formats = {r["f"].value for r in store.query(f"SELECT ?f WHERE {{ ?s <{SD}resultFormat> ?f }}")}
+        assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in formats
+        assert "http://www.w3.org/ns/formats/JSON-LD" in formats and len(formats) == 10
+        assert bool(store.query(f"ASK {{ ?s <{SD}feature> ?f }}"))
+
+
+def test_sd_default_dataset_with_void_counts(endpoint):
+    store = sd_store(httpx.get(endpoint.url + "/sparql?format=ttl"))
+    row = one(store, f"""PREFIX sd: <{SD}> PREFIX void: <{VOID}>
+        SELECT ?n ?t WHERE {{ ?s sd:defaultDataset ?d . ?d sd:defaultGraph ?g . ?g void:triples ?n .
+                              ?d void:triples ?t }}""")
+    assert int(row["n"].value) == 51  # the fixture's default graph
+    assert int(row["t"].value) == 54  # distinct triples over all graphs
+    names = {r["n"].value for r in store.query(f"SELECT ?n WHERE {{ ?d <{SD}namedGraph> ?g . ?g <{SD}name> ?n }}")}
+    assert names == {f"{ID}claim/c01", f"{ID}claim/c02", f"{ID}claim/c03"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org"}, "https://data.example.org/sparql"),
+        ({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org",
+          "X-Forwarded-Prefix": "/kz/"}, "https://data.example.org/kz/sparql"),
+        ({"Host": "alias.example:8080"}, "http://alias.example:8080/sparql"),
+    ],
+)
+def test_sd_endpoint_is_the_url_the_client_used(endpoint, headers, expected):
+    store = sd_store(httpx.get(endpoint.url + "/sparql", headers={"Accept": "text/turtle", **headers}))
+    assert one(store, f"SELECT ?e WHERE {{ ?s <{SD}endpoint> ?e }}")["e"].value == expected
+
+
+def test_browser_gets_html(endpoint):
+    r = httpx.get(endpoint.url + "/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Accept" in r.headers["vary"]
+
+
+def test_well_known_void(endpoint):
+    r = httpx.get(endpoint.url + "/.well-known/void")
+    assert r.headers["content-type"].startswith("text/turtle")
+    store = sd_store(r)
+    row = one(store, f"""PREFIX void: <{VOID}> SELECT * WHERE {{
+        ?d a void:Dataset ; void:sparqlEndpoint ?e ; void:triples ?t ; void:distinctSubjects ?s ;
+           void:entities ?n ; void:classes ?c ; void:properties ?p }}""")
+    assert row["d"].value == ID + "dataset"
+    assert row["e"].value == endpoint.url + "/sparql"
+    assert int(row["t"].value) == 54 and int(row["c"].value) == 9 and int(row["p"].value) == 11
+    examples = [r["x"].value for r in store.query(f"SELECT ?x WHERE {{ ?d <{VOID}exampleResource> ?x }}")]
+    assert ID + "article" in examples
+    persons = one(store, f"""PREFIX void: <{VOID}> SELECT ?n WHERE {{
+        ?d void:classPartition ?cp . ?cp void:class <https://schema.org/Person> ; void:entities ?n }}""")
+    assert int(persons["n"].value) == 3
+    jsonld = httpx.get(endpoint.url + "/.well-known/void", headers={"Accept": "application/ld+json"})
+    assert len(sd_store(jsonld)) == len(store)
+
+
+def test_void_data_dump_lists_dist_dumps(tmp_path):
+    """void:dataDump comes from the dumps present in dist/ (plain function, no HTTP)."""
+    from ldpub.config import load_settings
+    from ldpub.rdfio import load_store
+    from ldpub.void import void_quads
+
+    from conftest import FIXTURES
+
+    settings = load_settings()
+    store = load_store([FIXTURES / "endpoint.trig"])
+    quads = void_quads(store, settings, distributions=["https://example.org/dumps/dataset.trig"])
+    dumps = [q.object.value for q in quads if q.predicate.value == VOID + "dataDump"]
+    assert dumps == ["https://example.org/dumps/dataset.trig"]
+    assert all(not isinstance(q.subject, ox.BlankNode) for q in quads)
