@@ -217,6 +217,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         "/sparql", sparql_route, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
     )
     app.router.add_route("/.well-known/void", void_route, methods=["GET", "HEAD"])
+    app.include_router(importlib.import_module("ldpub.web").router)  # linked-data pages (issue 4)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -1,0 +1,138 @@
+"""The dumps of dist/ over HTTP: files as built (never re-serialised), the right media type,
+Content-Length, the prebuilt .gz sent with Content-Encoding: gzip when the client accepts it,
+and an ETag from the file's SHA-256 (SHA256SUMS) with If-None-Match -> 304."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+
+from ldpub.config import Settings
+
+MEDIA_TYPES: dict[str, tuple[str, str]] = {  # suffix -> (media type, format name)
+    ".trig": ("application/trig", "TriG (all graphs)"),
+    ".nq": ("application/n-quads", "N-Quads (all graphs)"),
+    ".jsonld": ("application/ld+json", "JSON-LD (all graphs)"),
+    ".ttl": ("text/turtle", "Turtle"),
+    ".nt": ("application/n-triples", "N-Triples"),
+    ".rdf": ("application/rdf+xml", "RDF/XML"),
+    ".rq": ("application/sparql-query", "SPARQL query"),
+    ".json": ("application/json", "JSON"),
+    ".csv": ("text/csv", "CSV"),
+}
+TEXT_FILES = {"SHA256SUMS": ("text/plain", "SHA-256 checksums")}
+DESCRIPTIONS = {
+    "dataset.ttl": "default graph only (what the dataset asserts)",
+    "dataset.nt": "default graph only (what the dataset asserts)",
+    "dataset.trig": "everything: default graph and one named graph per claim",
+    "dataset.nq": "everything: default graph and one named graph per claim",
+    "dataset.jsonld": "everything: default graph and one named graph per claim",
+    "void.ttl": "VoID/DCAT description and statistics",
+    "ontology.ttl": "the ontology",
+    "shapes.ttl": "the SHACL shapes",
+    "context.jsonld": "the JSON-LD context",
+}
+
+
+def media_type(name: str) -> tuple[str, str]:
+    if name in TEXT_FILES:
+        return TEXT_FILES[name]
+    if name.endswith(".gz"):
+        return "application/gzip", media_type(name[:-3])[1] + ", gzipped"
+    return MEDIA_TYPES.get(Path(name).suffix, ("application/octet-stream", "file"))
+
+
+@lru_cache(maxsize=256)
+def _file_sha256(path: str, mtime: float, size: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256sums(dist: Path) -> dict[str, str]:
+    path = dist / "SHA256SUMS"
+    out: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition(" ")
+            if digest and name:
+                out[name.strip().lstrip("*")] = digest
+    return out
+
+
+def file_path(settings: Settings, name: str) -> Path | None:
+    """A plain file directly inside dist/, or None (no paths, no dot-files)."""
+    dist = settings.dist_path.resolve()
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        return None
+    path = (dist / name).resolve()
+    return path if path.parent == dist and path.is_file() else None
+
+
+def sha256_of(path: Path, sums: dict[str, str] | None = None) -> str:
+    sums = sha256sums(path.parent) if sums is None else sums
+    if path.name in sums:
+        return sums[path.name]
+    st = path.stat()
+    return _file_sha256(str(path), st.st_mtime, st.st_size)
+
+
+def listing(settings: Settings) -> list[dict]:
+    """The dumps table of the landing page: name, format, size, SHA-256, gzipped size."""
+    dist = settings.dist_path
+    if not dist.is_dir():
+        return []
+    sums = sha256sums(dist)
+    rows = []
+    for path in sorted(dist.iterdir(), key=lambda p: (not p.name.startswith("dataset."), p.name)):
+        if not path.is_file() or path.name.startswith(".") or path.name.endswith(".gz"):
+            continue
+        gz = path.with_name(path.name + ".gz")
+        media, label = media_type(path.name)
+        rows.append({
+            "name": path.name, "media_type": media, "format": label,
+            "description": DESCRIPTIONS.get(path.name, ""),
+            "size": path.stat().st_size, "sha256": sha256_of(path, sums),
+            "gz": gz.name if gz.is_file() else None,
+            "gz_size": gz.stat().st_size if gz.is_file() else None,
+        })
+    return rows
+
+
+def accepts_gzip(header: str | None) -> bool:
+    for part in (header or "").split(","):
+        coding, *params = [p.strip() for p in part.split(";")]
+        if coding.lower() in ("gzip", "x-gzip", "*"):
+            q = next((p.split("=", 1)[1] for p in params if p.lower().startswith("q=")), "1")
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
+def serve(request: Request, settings: Settings, name: str) -> Response:
+    path = file_path(settings, name)
+    if path is None:
+        return PlainTextResponse(f"No dump named {name!r}. The list is on the landing page.\n", 404)
+    media, _ = media_type(path.name)
+    headers = {"Vary": "Accept-Encoding", "Cache-Control": "public, max-age=300"}
+    gz = path.with_name(path.name + ".gz")
+    send = path
+    if not path.name.endswith(".gz") and gz.is_file() and accepts_gzip(request.headers.get("accept-encoding")):
+        send = gz
+        headers["Content-Encoding"] = "gzip"
+    etag = f'"{sha256_of(send)[:40]}"'
+    headers["ETag"] = etag
+    inm = request.headers.get("if-none-match")
+    if inm is not None and ("*" in inm or etag in {t.strip().removeprefix("W/") for t in inm.split(",")}):
+        return Response(status_code=304, headers=headers)
+    if media.startswith("text/"):
+        media += "; charset=utf-8"
+    return FileResponse(send, media_type=media, headers=headers)

@@ -1,0 +1,168 @@
+"""Shared by the HTML pages: the Jinja2 environment (autoescape everything), the server's public
+URL (X-Forwarded-* aware) and the mapping of canonical IRIs to it, HTTP caching (ETag,
+Last-Modified, 304) and the per-app `Site` cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ldpub.config import Settings, default_settings
+from ldpub.pages import PREFIXES, Site
+from ldpub.service_description import public_base_url
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Files that sit next to the served dataset and belong to its description, not its data.
+COMPANION_FILES = ("shapes.ttl", "void.ttl")
+
+env = Environment(
+    loader=PackageLoader("ldpub", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def json_script(data: object) -> Markup:
+    """JSON safe inside <script>: no '<', '>' or '&' survive, so '</script>' cannot close it."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+env.filters["json_script"] = json_script
+
+
+def settings_of(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or default_settings()
+
+
+def server_base(request: Request) -> str:
+    """The public URL of this server, without a trailing slash (proxy headers respected)."""
+    return public_base_url(request.url.scheme, request.headers.get("host", request.url.netloc),
+                           request.headers, request.scope.get("root_path", ""))
+
+
+class Links:
+    """Canonical IRI <-> URL on this server."""
+
+    def __init__(self, base_iri: str, server: str) -> None:
+        self.base_iri = base_iri
+        self.server = server.rstrip("/") + "/"
+
+    def __call__(self, iri: str) -> str:
+        """The URL to follow for an IRI: ours map to this server, the rest link out."""
+        if iri.startswith(self.base_iri):
+            return self.server + iri[len(self.base_iri):]
+        return iri
+
+    def url(self, path: str) -> str:
+        return self.server + path.lstrip("/")
+
+
+def site_of(request: Request) -> Site:
+    """The Site for the app's served Store (built once, kept on app.state)."""
+    state = request.app.state
+    store = getattr(state, "dataset", None)
+    site = getattr(state, "ldpub_site", None)
+    if site is not None and site.store is store:
+        return site
+    settings = settings_of(request)
+    if store is None:
+        store = ox.Store()
+    files = [Path(f) for f in getattr(state, "files", [])]
+    extras = []
+    for folder in dict.fromkeys(f.parent for f in files):
+        for name in COMPANION_FILES:
+            path = folder / name
+            if path.is_file() and path not in files:
+                extra = ox.Store()
+                extra.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+                extras.append(extra)
+    site = Site(store, settings.base_iri, settings.root, extras)
+    mtimes = [f.stat().st_mtime for f in files if f.is_file()]
+    site.modified = max(mtimes) if mtimes else None  # type: ignore[attr-defined]
+    state.ldpub_site = site
+    return site
+
+
+@lru_cache(maxsize=8)
+def jsonld_context(settings: Settings) -> dict | None:
+    """The published JSON-LD context (ontology/context.jsonld), or None."""
+    try:
+        ctx = json.loads((settings.ontology_path / "context.jsonld").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return ctx if isinstance(ctx, dict) and isinstance(ctx.get("@context"), dict) else None
+
+
+def prefixes(settings: Settings) -> dict[str, str]:
+    """Prefixes for Turtle/TriG/RDF-XML answers: ours plus the published JSON-LD context's."""
+    out = dict(PREFIXES)
+    out.update({"kzm": settings.base_iri + "def#", "id": settings.base_iri + "id/"})
+    ctx = (jsonld_context(settings) or {}).get("@context", {})
+    out.update({k: v for k, v in ctx.items()
+                if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))})
+    return out
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def etag_for(body: bytes, *salt: str) -> str:
+    h = hashlib.sha256(body)
+    for s in salt:
+        h.update(s.encode())
+    return '"' + h.hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str, modified: float | None) -> bool:
+    """If-None-Match wins; If-Modified-Since is used only without it (RFC 9110 13.2.2)."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return "*" in tags or etag in tags
+    ims = request.headers.get("if-modified-since")
+    if ims and modified is not None:
+        try:
+            return int(modified) <= parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def cached(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None,
+           status: int = 200, modified: float | None = None) -> Response:
+    """A response with ETag and Last-Modified; 304 when the client's copy is current."""
+    headers = dict(headers or {})
+    etag = etag_for(body, media_type)
+    headers["ETag"] = etag
+    if modified is not None:
+        headers["Last-Modified"] = formatdate(modified, usegmt=True)
+    if status == 200 and not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
+    if media_type.startswith("text/") or media_type.endswith(("+xml", "+json")):
+        media_type += "; charset=utf-8"
+    return Response(body, status, headers, media_type=media_type)
+
+
+def page(request: Request, template: str, *, status: int = 200, headers: dict[str, str] | None = None,
+         **context: object) -> Response:
+    """Render an HTML template with the common context (links, site, settings)."""
+    settings = settings_of(request)
+    links = Links(settings.base_iri, server_base(request))
+    site = site_of(request)
+    html = env.get_template(template).render(
+        link=links, url=links.url, site=site, settings=settings, request_path=request.url.path,
+        **context)
+    return cached(request, html.encode("utf-8"), "text/html", headers, status,
+                  getattr(site, "modified", None))

@@ -1,0 +1,233 @@
+"""Routes of the linked-data site (thin: the logic lives in pages.py, render.py, downloads.py).
+
+URL scheme (the canonical base IRI maps to this server's own URL):
+  /                      dataset landing page (RDF: the dataset description)
+  /article               the article with mentions linked and claims marked
+  /query                 SPARQL editor (also GET /sparql from a browser)
+  /id/<path>[.ext]       entities, claims, statuses, the article, the dataset
+  /def[.ext], /shapes[.ext]   the ontology and the SHACL shapes (hash IRIs: /def#Term)
+  /download/<file>       the dumps of dist/ (also /dumps/<file>)
+  /static/<file>         CSS and the query page's script
+
+Dereferencing: 200 with content negotiation at the IRI itself (no 303), Vary: Accept and a
+Content-Location naming the format-specific document (/id/cns.ttl). See README.
+"""
+
+from __future__ import annotations
+
+import difflib
+import mimetypes
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from ldpub import downloads, dumps, negotiation as neg, pages, querypage
+from ldpub.render import (STATIC_DIR, Links, cached, jsonld_context, page, prefixes, server_base,
+                          settings_of, site_of)
+
+router = APIRouter()
+GET = ["GET", "HEAD"]
+
+# Suffix <-> media type of a document. HTML first: it is the default for */*.
+FORMATS: dict[str, str] = {
+    "html": neg.HTML,
+    "ttl": neg.TURTLE,
+    "jsonld": neg.JSON_LD,
+    "nt": neg.N_TRIPLES,
+    "rdf": neg.RDF_XML,
+    "trig": neg.TRIG,
+    "nq": neg.N_QUADS,
+}
+SUFFIX = {media: suffix for suffix, media in FORMATS.items()}
+OFFERED = tuple(FORMATS.values())
+QUAD_TYPES = {neg.TRIG, neg.N_QUADS, neg.JSON_LD}
+
+
+def split_suffix(site: pages.Site, local: str) -> tuple[str, str | None]:
+    """('id/cns', 'text/turtle') for 'id/cns.ttl' — unless 'id/cns.ttl' is itself an IRI."""
+    stem, dot, ext = local.rpartition(".")
+    if dot and ext in FORMATS and "/" not in ext and not site.exists(site.iri_of_path(local)):
+        return stem, FORMATS[ext]
+    return local, None
+
+
+def serialize(request: Request, quads: list[ox.Quad], media: str) -> bytes:
+    """Quads keep their graphs in TriG, N-Quads and JSON-LD; the triple formats carry the
+    default graph only (what the dataset asserts), never a flattened claim graph. Sorted, so
+    equal data gives equal bytes (and equal ETags)."""
+    settings = settings_of(request)
+    if media == neg.JSON_LD:
+        context = jsonld_context(settings)
+        if context is not None:
+            try:
+                return dumps.jsonld_bytes(quads, context)
+            except Exception:  # noqa: BLE001 - pyld missing or the context unusable: expanded form
+                pass
+        return ox.serialize(dumps.sorted_quads(quads), format=ox.RdfFormat.JSON_LD)
+    body = dumps.rdf_bytes(quads, ox.RdfFormat.from_media_type(media), prefixes(settings))
+    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+    if graphs and media not in QUAD_TYPES:
+        body = graphs_note(body, media, graphs)
+    return body
+
+
+def graphs_note(body: bytes, media: str, graphs: list[str]) -> bytes:
+    """A comment saying which claim graphs a triple format leaves out (comments stay valid RDF)."""
+    note = ("Triples asserted only inside claim graphs are not in this triple format; "
+            "ask for TriG, N-Quads or JSON-LD to get them with their graphs: " + " ".join(graphs))
+    note = note.replace("--", "- -").replace("\n", " ")
+    if media == neg.RDF_XML:
+        head, sep, rest = body.partition(b"?>")
+        return head + sep + f"\n<!-- {note} -->".encode() + rest if sep else body
+    return f"# {note}\n".encode() + body
+
+
+def alternates(url: str, chosen: str | None) -> dict[str, str]:
+    """Link (alternate formats, describedby), Content-Location and Vary for a negotiated document."""
+    links = [f'<{url}.{suffix}>; rel="alternate"; type="{media}"' for suffix, media in FORMATS.items()]
+    links.append(f'<{url}.ttl>; rel="describedby"; type="{neg.TURTLE}"')
+    headers = {"Link": ", ".join(links), "Vary": "Accept"}
+    if chosen:
+        headers["Content-Location"] = f"{url}.{SUFFIX[chosen]}"
+    return headers
+
+
+def choose(request: Request, offered: tuple[str, ...] = OFFERED) -> str | None:
+    try:
+        return neg.negotiate(request.headers.get("accept"), request.query_params.get("format"), offered)
+    except neg.NotAcceptable:
+        return None
+
+
+def not_acceptable() -> Response:
+    return PlainTextResponse("Not Acceptable. Available: " + ", ".join(OFFERED) + "\n", 406,
+                             headers={"Vary": "Accept"})
+
+
+def document(request: Request, local: str) -> Response:
+    """Dereference base IRI + local (an entity, claim, /def, /shapes …) in the wanted format."""
+    site = site_of(request)
+    local, suffix_media = split_suffix(site, local)
+    iri = site.iri_of_path(local)
+    media = suffix_media or choose(request)
+    if media is None:
+        return not_acceptable()
+    if not site.exists(iri):
+        return not_found(request, site, iri, media)
+    links = Links(site.base, server_base(request))
+    url = links(iri)
+    headers = alternates(url, None if suffix_media else media)
+    if suffix_media:
+        headers.pop("Vary")
+    if media == neg.HTML:
+        return html_document(request, site, iri, headers)
+    body = serialize(request, pages.describe(site, iri), media)
+    return cached(request, body, media, headers, modified=getattr(site, "modified", None))
+
+
+def html_document(request: Request, site: pages.Site, iri: str, headers: dict[str, str]) -> Response:
+    local = iri[len(site.base):]
+    if local in ("def", "shapes"):
+        return page(request, "ontology.html", headers=headers, view=pages.ontology_view(site, iri),
+                    doc_kind=local)
+    return page(request, "entity.html", headers=headers, view=pages.entity_view(site, iri))
+
+
+def not_found(request: Request, site: pages.Site, iri: str, media: str) -> Response:
+    """A helpful 404 in the negotiated format: close IRIs, the landing page and the endpoint."""
+    links = Links(site.base, server_base(request))
+    local = iri[len(site.base):]
+    candidates = {s[len(site.base):]: s for s in site.subjects()}
+    close = [candidates[c] for c in difflib.get_close_matches(local, list(candidates), n=5, cutoff=0.5)]
+    if media == neg.HTML:
+        return page(request, "not_found.html", status=404, headers={"Vary": "Accept"},
+                    iri=iri, suggestions=close)
+    node = ox.NamedNode(iri)
+    comment = (f"Not found: <{iri}> is not described in this dataset. "
+               f"See {links.url('')} or query {links.url('sparql')}.")
+    quads = [ox.Quad(node, ox.NamedNode(pages.RDFS + "comment"), ox.Literal(comment))]
+    quads += [ox.Quad(node, ox.NamedNode(pages.RDFS + "seeAlso"), ox.NamedNode(c)) for c in close]
+    quads.append(ox.Quad(node, ox.NamedNode(pages.RDFS + "seeAlso"), ox.NamedNode(site.base + "id/dataset")))
+    body = serialize(request, quads, media)
+    return cached(request, body, media, {"Vary": "Accept"}, status=404)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@router.api_route("/", methods=GET, include_in_schema=False)
+async def landing(request: Request) -> Response:
+    site = site_of(request)
+    media = choose(request)
+    if media is None:
+        return not_acceptable()
+    dataset = site.base + "id/dataset"
+    if media != neg.HTML and site.exists(dataset):
+        body = serialize(request, pages.describe(site, dataset), media)
+        return cached(request, body, media, {"Vary": "Accept"}, modified=getattr(site, "modified", None))
+    settings = settings_of(request)
+    return page(request, "landing.html", headers={"Vary": "Accept"},
+                view=pages.landing_view(site, settings.title or "Linked data"),
+                dumps=downloads.listing(settings), examples=querypage.examples(settings))
+
+
+@router.api_route("/article", methods=GET, include_in_schema=False)
+async def article(request: Request) -> Response:
+    site = site_of(request)
+    view = pages.article_view(site)
+    if view is None:
+        return page(request, "not_found.html", status=404, iri=site.base + "article",
+                    suggestions=[], message="This dataset has no article text to show.")
+    return page(request, "article.html", view=view)
+
+
+@router.api_route("/query", methods=GET, include_in_schema=False)
+async def query_page(request: Request) -> Response:
+    return querypage.render(request, settings_of(request))
+
+
+@router.api_route("/queries/{name}", methods=GET, include_in_schema=False)
+async def query_file(request: Request, name: str) -> Response:
+    for ex in querypage.examples(settings_of(request)):
+        if ex["file"] == name:
+            return cached(request, ex["query"].encode(), "application/sparql-query")
+    return PlainTextResponse("No such example query.\n", 404)
+
+
+@router.api_route("/static/{name}", methods=GET, include_in_schema=False)
+async def static(request: Request, name: str) -> Response:
+    path = (STATIC_DIR / name).resolve()
+    if path.parent != STATIC_DIR or not path.is_file():
+        return PlainTextResponse("Not found.\n", 404)
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return cached(request, path.read_bytes(), media, {"Cache-Control": "public, max-age=3600"})
+
+
+@router.api_route("/download/", methods=GET, include_in_schema=False)
+async def download_index(request: Request) -> Response:
+    return RedirectResponse(server_base(request) + "/#downloads", 303)
+
+
+@router.api_route("/download/{name}", methods=GET, include_in_schema=False)
+@router.api_route("/dumps/{name}", methods=GET, include_in_schema=False)
+async def download(request: Request, name: str) -> Response:
+    return downloads.serve(request, settings_of(request), name)
+
+
+@router.api_route("/def", methods=GET, include_in_schema=False)
+@router.api_route("/shapes", methods=GET, include_in_schema=False)
+async def vocabulary(request: Request) -> Response:
+    return document(request, request.url.path.rsplit("/", 1)[1])
+
+
+@router.api_route("/def.{ext}", methods=GET, include_in_schema=False)
+@router.api_route("/shapes.{ext}", methods=GET, include_in_schema=False)
+async def vocabulary_format(request: Request, ext: str) -> Response:
+    return document(request, request.url.path.rsplit("/", 1)[1])
+
+
+@router.api_route("/id/{path:path}", methods=GET, include_in_schema=False)
+async def resource(request: Request, path: str) -> Response:
+    return document(request, "id/" + path)
