@@ -35,7 +35,10 @@ def default_files(settings: Settings) -> list[Path]:
         build = importlib.import_module("ldpub.build")
         if hasattr(build, "build_dataset"):
             print(f"ldpub serve: {path} is missing; building it", file=sys.stderr)
-            build.build_dataset(settings)
+            try:
+                build.build_dataset(settings)
+            except Exception as exc:  # a failed build is reported, not dumped as a traceback
+                raise SystemExit(f"ldpub serve: {path} is missing and building it failed: {exc}") from None
     if not path.is_file():
         raise SystemExit(
             f"ldpub serve: {path} does not exist. Build it first with `ldpub build` "

@@ -1,0 +1,83 @@
+"""Issue 3, point 6: `ldpub serve` as a generic publisher of RDF files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from conftest import ENDPOINT_TEST_ENV, FIXTURES, ROOT, serve_process
+from ldpub import server
+from ldpub.config import load_settings
+
+ID = "https://w3id.org/kz-masimov/id/"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+
+
+def values(url: str, query: str, var: str) -> list[str]:
+    r = httpx.get(url + "/sparql", params={"query": query}, timeout=10)
+    assert r.status_code == 200, r.text
+    return [b[var]["value"] for b in r.json()["results"]["bindings"]]
+
+
+def test_serves_every_rdf_syntax_and_keeps_named_graphs(tmp_path):
+    quads = list(ox.parse(path=str(FIXTURES / "endpoint.trig"), format=ox.RdfFormat.TRIG))
+    claim = [q for q in quads if q.graph_name == ox.NamedNode(ID + "claim/c03")]
+    default = [q.triple for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
+    files = {
+        "claims.nq": ox.serialize([q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)],
+                                  format=ox.RdfFormat.N_QUADS),
+        "c03.jsonld": ox.serialize(claim, format=ox.RdfFormat.JSON_LD),
+        "half.ttl": ox.serialize(default[:20], format=ox.RdfFormat.TURTLE),
+        "rest.nt": ox.serialize(default[20:], format=ox.RdfFormat.N_TRIPLES),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    with serve_process([tmp_path / n for n in files], ENDPOINT_TEST_ENV, log_dir=tmp_path) as served:
+        assert values(served.url, GRAPHS, "g") == [ID + f"claim/c0{i}" for i in (1, 2, 3)]
+        assert values(served.url, COUNT_ALL, "n") == [str(len(quads))]
+        assert values(served.url, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "n") == [str(len(default))]
+
+
+def test_unknown_file_or_suffix_fails_clearly(tmp_path):
+    (tmp_path / "data.docx").write_text("x")
+    for arg, message in ((tmp_path / "missing.ttl", "no such file"), (tmp_path / "data.docx", "unknown RDF file suffix")):
+        done = subprocess.run([sys.executable, "-m", "ldpub.cli", "serve", str(arg)],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode != 0
+        assert message in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_missing_built_dataset_says_so(tmp_path, monkeypatch):
+    """No files and no dist/dataset.trig (and no builder): a clear message and a non-zero exit."""
+    monkeypatch.setattr(server.importlib.util, "find_spec", lambda name: None)
+    settings = load_settings(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        server.default_files(settings)
+    assert "dataset.trig does not exist" in str(exc.value.code)
+    assert "ldpub build" in str(exc.value.code)
+
+
+@pytest.mark.skipif(not (ROOT / "dist" / "dataset.trig").is_file(), reason="needs `ldpub build` first")
+def test_no_files_serves_the_built_dataset(tmp_path):
+    expected = len(list(ox.parse(path=str(ROOT / "dist" / "dataset.trig"), format=ox.RdfFormat.TRIG)))
+    with serve_process([], log_dir=tmp_path) as served:
+        assert values(served.url, COUNT_ALL, "n") == [str(expected)]
+
+
+def test_serve_help_lists_host_and_port():
+    done = subprocess.run([sys.executable, "-m", "ldpub.cli", "serve", "--help"], capture_output=True,
+                          text=True, timeout=30)
+    assert "--host" in done.stdout and "--port" in done.stdout and "FILE" in done.stdout
+
+
+def test_make_serve_passes_host_and_port():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "ldpub serve --host $(HOST) --port $(PORT)" in makefile
+    assert "HOST ?= 127.0.0.1" in makefile and "PORT ?= 8000" in makefile
