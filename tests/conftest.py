@@ -131,3 +131,27 @@ def wikidata_stand_in(tmp_path_factory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# ---------------------------------------------------------------- build and dumps (tests/test_build*.py, test_dumps*.py, test_queries*.py)
+@pytest.fixture(scope="session")
+def ldpub_settings():
+    from ldpub.config import load_settings
+
+    return load_settings(ROOT)
+
+
+@pytest.fixture(scope="session")
+def build_result(tmp_path_factory, ldpub_settings):
+    """`build_dataset` run once per session into a temporary folder (never the real dist/)."""
+    from ldpub.build import build_dataset
+
+    return build_dataset(ldpub_settings, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def built_quads(ldpub_settings) -> set:
+    """The built dataset (materialised, all graphs) as a set of pyoxigraph quads."""
+    from ldpub.build import load_sources
+
+    return set(load_sources(ldpub_settings).dataset)

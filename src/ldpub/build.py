@@ -63,9 +63,6 @@ class Sources:
         ontology_triples = {(q.subject, q.predicate, q.object) for q in self.ontology}
         return canonical(list(materialise(self.ontology + self.data, ontology_triples, self.settings.base_iri)))
 
-    def materialised(self) -> list[Quad]:
-        return self.dataset
-
 
 def source_files(settings: Settings) -> tuple[list[Path], list[Path]]:
     """(ontology files, data files): top level only, so data/queries and tests are never loaded."""
