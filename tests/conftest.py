@@ -155,3 +155,43 @@ def built_quads(ldpub_settings) -> set:
     from ldpub.build import load_sources
 
     return set(load_sources(ldpub_settings).dataset)
+
+
+# ---------------------------------------------------------------- linked-data site (issue 4, tests/test_pages*.py, tests/test_browser*.py)
+SITE_FIXTURE = FIXTURES / "site" / "dataset.trig"  # follows docs/modelling.md; has a hostile label
+SITE_ENV = {"LDPUB_DATA_DIR": str(FIXTURES / "site")}  # its example queries: tests/fixtures/site/queries
+
+
+class NoQueries:
+    """Executor stand-in for in-process page tests (they never run SPARQL)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def execute(self, job):  # noqa: ANN001
+        raise RuntimeError("no SPARQL in page tests")
+
+
+def site_client(files: list[Path], **overrides):
+    """A TestClient on create_app(files) with the real routes and no query workers."""
+    from fastapi.testclient import TestClient
+
+    from ldpub.app import create_app
+    from ldpub.config import load_settings
+
+    return TestClient(create_app(load_settings(ROOT, **overrides), files, executor=NoQueries()))
+
+
+@pytest.fixture(scope="session")
+def site_server() -> Iterator[ServedProcess]:
+    """`ldpub serve tests/fixtures/site/dataset.trig` (session-wide, real uvicorn)."""
+    with serve_process([SITE_FIXTURE], SITE_ENV) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def dist_server(build_result) -> Iterator[ServedProcess]:
+    """`ldpub serve` of the freshly built dataset, its dumps under /download/."""
+    with serve_process([build_result.out_dir / "dataset.trig"], {"LDPUB_DIST_DIR": str(build_result.out_dir)}) as served:
+        yield served

@@ -1,0 +1,137 @@
+"""The page logic (ldpub.pages) as plain functions over a Store: no HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from ldpub import pages
+from ldpub.render import json_script
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "tests" / "fixtures" / "site"
+BASE = "https://w3id.org/kz-masimov/"
+ID = BASE + "id/"
+
+
+@pytest.fixture(scope="module")
+def site() -> pages.Site:
+    store = ox.Store()
+    store.bulk_load(path=str(SITE / "dataset.trig"), format=ox.RdfFormat.TRIG)
+    shapes = ox.Store()
+    shapes.bulk_load(path=str(SITE / "shapes.ttl"), format=ox.RdfFormat.TURTLE)
+    return pages.Site(store, BASE, ROOT, [shapes])
+
+
+def test_labels_fall_back_to_local_name(site):
+    assert site.label(ID + "karim-masimov") == "Karim Masimov"
+    assert site.label(ID + "article-author") == "article-author"
+    assert site.label(BASE + "def#chairs") == "chairs"
+    assert site.alt_names(ID + "karim-masimov") == ["K. Masimov"]
+
+
+def test_sentences_do_not_break_after_initials(site):
+    text = site.article_text
+    sentences = [text[s:e] for _, s, e in site.sentences]
+    assert sentences[0] == "On the rise of Karim Masimov"
+    assert any(s.startswith("Moreover, press release states that Kyzylorda transport prosecutor N. Serikbaev")
+               and s.endswith("patronage of criminal groups.") for s in sentences)
+    assert any("RK K. Masimov and his allies" in s for s in sentences)
+
+
+def test_mentions_link_labels_alt_and_hidden_labels(site):
+    text = site.article_text
+    found = {(text[s:e], iri) for s, e, iri in site.mentions(text)}
+    assert ("Karim Masimov", ID + "karim-masimov") in found
+    assert ("K. Masimov", ID + "karim-masimov") in found
+    assert ("CNS", ID + "cns") in found
+    # hiddenLabel, and the longest label wins over a shorter one inside it
+    assert ("Committee on national security of Kazakhstan", ID + "cns") in found
+    assert not any(iri == ID + "article" for _, iri in found)
+
+
+def test_describe_claim_keeps_its_graph_and_hash_iris(site):
+    quads = pages.describe(site, ID + "claim/c04")
+    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    assert graphs == {ID + "claim/c04"}
+    subjects = {q.subject.value for q in quads}
+    assert {ID + "claim/c04#evidence", ID + "claim/c04#quote", ID + "claim/c04#position"} <= subjects
+    triples = pages.triples_only(quads)
+    assert all(t.predicate.value != BASE + "def#prepares" for t in triples)  # only in the claim graph
+    assert len(triples) < len(quads)
+
+
+def test_describe_entity_has_labels_and_claims(site):
+    quads = pages.describe(site, ID + "akorda-decision")
+    assert any(isinstance(q.graph_name, ox.NamedNode) and q.predicate.value == pages.RDF + "type" for q in quads)
+    # the claims that mention it, with their status and label, in the default graph
+    assert ox.Quad(ox.NamedNode(ID + "claim/c04"), ox.NamedNode(BASE + "def#mentions"),
+                   ox.NamedNode(ID + "akorda-decision")) in quads
+    assert any(q.subject.value == ID + "claim/c05" and q.predicate.value == BASE + "def#status" for q in quads)
+
+
+def test_entity_view_shows_supporting_sentences(site):
+    view = pages.entity_view(site, ID + "n-serikbaev")
+    assert [c.ref.iri for c in view["claims"]] == [ID + "claim/c02"]
+    claim = view["claims"][0]
+    assert claim.ref.slug == "official-statement" and claim.ref.status_label == "official statement"
+    assert claim.sentence.quote == "Kyzylorda transport prosecutor N. Serikbaev was arrested for patronage of criminal groups"
+    assert claim.sentence.before == "Moreover, press release states that "
+    assert claim.sentence.after == "."
+
+
+def test_entity_view_of_something_only_claimed(site):
+    view = pages.entity_view(site, ID + "akorda-decision")
+    assert view["only_in_claims"]
+    assert view["label"] == "decision strengthening the CNS"
+    assert {c.ref.slug for c in view["claims"]} == {"unnamed-source", "forecast"}
+
+
+def test_factual_triple_carries_its_claim_badge(site):
+    rows = {r.predicate: r for r in pages.entity_view(site, ID + "cns")["rows"]}
+    value = rows[BASE + "def#announced"].values[0]
+    assert [c.iri for c in value.claims] == [ID + "claim/c01"]
+
+
+def test_schema_org_json_cannot_close_its_script(site):
+    data = pages.schema_org(site, ID + "xss-probe")
+    text = str(json_script(data))
+    assert "</script" not in text and "<" not in text
+    assert json.loads(text)["name"].startswith("<script>alert(1)</script>")
+
+
+def test_article_view_segments_cover_the_text_and_mark_claims(site):
+    view = pages.article_view(site)
+    text = site.article_text
+    rebuilt = [seg["text"] for para in view["paragraphs"] for s in para for seg in s["segments"]]
+    assert "".join(rebuilt).replace(" ", "") == "".join(text[s:e] for _, s, e in site.sentences).replace(" ", "")
+    marked = [s for para in view["paragraphs"] for s in para if s["claims"]]
+    assert {s["slug"] for s in marked} == {"official-statement", "author-assessment", "unnamed-source", "forecast"}
+    quoted = "".join(seg["text"] for s in marked for seg in s["segments"] if seg["quoted"])
+    assert "this isn’t a coincidence, but rather a deliberate policy" in quoted
+    assert {st["slug"] for st in view["legend"]} == {"official-statement", "author-assessment", "unnamed-source", "forecast"}
+
+
+def test_ontology_view_counts_usage_and_words_shapes(site):
+    view = pages.ontology_view(site, BASE + "def")
+    classes = {c["anchor"]: c for c in view["classes"]}
+    assert classes["Claim"]["usage"] == 5
+    assert ("subClassOf" in {a for a, _ in classes["Person"]["alignments"]})
+    shapes = {s["anchor"]: s for s in view["shapes"]}
+    rules = " | ".join(r["text"] for r in shapes["ClaimShape"]["rules"])
+    assert "exactly 1" in rules and "one of: official statement, forecast" in rules
+    assert shapes["ClaimShape"]["targets"] == ["every claim"]
+
+
+def test_pages_degrade_without_claims_or_article():
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(ID + "x"), ox.NamedNode(pages.RDFS + "label"), ox.Literal("X")))
+    bare = pages.Site(store, BASE, ROOT)
+    assert pages.article_view(bare) is None
+    view = pages.entity_view(bare, ID + "x")
+    assert view["label"] == "X" and view["claims"] == [] and view["own_claim"] is None
+    assert pages.landing_view(bare, "T")["claims"] == []
+    assert pages.ontology_view(bare, BASE + "def")["classes"] == []
