@@ -56,7 +56,7 @@ class Report:
 
     def text(self, prefixes: dict[str, str] | None = None) -> str:
         """One block per finding, violations first, with IRIs shortened by `prefixes`."""
-        short = _shortener(prefixes or {})
+        short = iri_shortener(prefixes or {})
         order = {s: i for i, s in enumerate(SEVERITIES)}
         lines = [
             f"Validation: {'CONFORMS' if self.conforms else 'FAILS'} - "
@@ -72,7 +72,8 @@ class Report:
         return "\n".join(lines)
 
 
-def _shortener(prefixes: dict[str, str]):
+def iri_shortener(prefixes: dict[str, str]):
+    """A function writing an IRI as prefix:local when a namespace fits (the longest wins)."""
     ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
 
     def short(iri: str) -> str:
