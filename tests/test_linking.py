@@ -68,13 +68,17 @@ def shacl(graph: rdflib.Graph) -> tuple[bool, str]:
 
 
 @pytest.fixture(scope="module")
-def review(wikidata_stand_in, tmp_path_factory) -> dict[tuple[str, str], dict[str, str]]:
+def review_dir(wikidata_stand_in, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("review")
     assert link_cli("--endpoint", wikidata_stand_in, "--out", str(out), "--no-cache", "--interval", "0") == 0
-    rows = read_tsv(out / "review.tsv")
-    assert (out / "review.ttl").is_file()
-    rdflib.Graph().parse(out / "review.ttl")  # valid Turtle
-    return {(r["slug"], r["qid"]): r for r in rows} | {("__dir__", ""): {"path": str(out)}}
+    rdflib.Graph().parse(out / "review.ttl")  # valid Turtle, no blank nodes written
+    return out
+
+
+@pytest.fixture(scope="module")
+def review(review_dir) -> dict[tuple[str, str], dict[str, str]]:
+    """(slug, QID) -> row of review.tsv; an entity without candidates has one row with QID ''."""
+    return {(r["slug"], r["qid"]): r for r in read_tsv(review_dir / "review.tsv")}
 
 
 # ------------------------------------------------------------------ variants
@@ -184,8 +188,9 @@ def test_distractors_are_rejected_with_reasons(review):
 def test_nothing_below_the_threshold_is_proposed(review):
     row = review[("ministry-of-internal-affairs", "Q9990012")]  # alias match only: 75
     assert int(row["score"]) < linking.THRESHOLD and row["decision"] == "review"
-    for key, r in review.items():
-        if key[0] != "__dir__":
+    assert review[("akorda", "")]["decision"] == "none"  # searched, nothing found: said, not silent
+    for r in review.values():
+        if r["qid"]:
             assert (r["decision"] == "propose") == (int(r["score"]) >= linking.THRESHOLD and "REJECT" not in r["evidence"])
 
 
@@ -225,8 +230,8 @@ def test_cache_means_a_rerun_does_not_ask_again(wikidata_stand_in, tmp_path):
 # ------------------------------------------------------------------ accept
 
 
-def test_accept_moves_a_reviewed_candidate_with_provenance(review, tmp_path):
-    out = review[("__dir__", "")]["path"]
+def test_accept_moves_a_reviewed_candidate_with_provenance(review_dir, tmp_path):
+    out = str(review_dir)
     links = tmp_path / "links.ttl"
     base = ["--out", out, "--links", str(links)]
     assert link_cli("accept", "Q9990001", "karim-masimov", *base, "--reviewer", "A. Reviewer",

@@ -535,6 +535,9 @@ def write_review(out: Path, ranked: dict[str, list[Candidate]], entities: list[O
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(REVIEW_COLUMNS)
         for e in entities:
+            if not ranked.get(e.iri):
+                w.writerow([e.iri, e.slug, e.kind, 0, "", "", "", 0, "none",
+                            "no item has one of our names or their variants as label or alias"])
             for i, c in enumerate(ranked.get(e.iri, []), 1):
                 w.writerow([e.iri, e.slug, e.kind, i, c.qid, c.label, c.description, c.score, c.decision,
                             " | ".join(c.evidence)])
