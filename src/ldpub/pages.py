@@ -106,6 +106,8 @@ class Term:
     lang: str = ""
     datatype: str = ""
     claims: list["ClaimRef"] = field(default_factory=list)
+    claim: "ClaimRef | None" = None  # set when the IRI is itself a claim
+    curie: str = ""  # prefix:local for IRIs outside the base, else ""
 
 
 @dataclass
@@ -287,7 +289,10 @@ class Site:
     # ------------------------------------------------------------ terms
     def term(self, node, claims: list[ClaimRef] | None = None) -> Term:
         if isinstance(node, ox.NamedNode):
-            return Term("iri", node.value, self.label(node.value), claims=claims or [])
+            iri = node.value
+            return Term("iri", iri, self.label(iri), claims=claims or [],
+                        claim=self.claim_ref(iri) if iri in self.claim_status else None,
+                        curie=self.curie(iri))
         if isinstance(node, ox.Literal):
             dt = node.datatype.value if node.datatype else ""
             if dt in (XSD + "string", RDF + "langString"):
@@ -295,6 +300,15 @@ class Site:
             return Term("literal", node.value, node.value, node.language or "", dt,
                         claims=claims or [])
         return Term("bnode", str(node), str(node), claims=claims or [])
+
+    def curie(self, iri: str) -> str:
+        """prefix:local for well-known vocabularies (not for our own IRIs, which have labels)."""
+        if self.local(iri):
+            return ""
+        for prefix, ns in PREFIXES.items():
+            if iri.startswith(ns) and re.fullmatch(r"[\w.-]+", iri[len(ns):]):
+                return f"{prefix}:{iri[len(ns):]}"
+        return ""
 
     def term_for_iri(self, iri: str) -> Term:
         return self.term(ox.NamedNode(iri))

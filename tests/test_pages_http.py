@@ -1,0 +1,289 @@
+"""The linked-data site over HTTP (in-process): dereferencing every IRI in every format, content
+negotiation, caching headers, 404s, proxies, downloads."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from html.parser import HTMLParser
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import SITE_FIXTURE, site_client
+
+BASE = "https://w3id.org/kz-masimov/"
+RDF_FORMATS = {
+    "text/turtle": (ox.RdfFormat.TURTLE, "ttl"),
+    "application/ld+json": (ox.RdfFormat.JSON_LD, "jsonld"),
+    "application/n-triples": (ox.RdfFormat.N_TRIPLES, "nt"),
+    "application/rdf+xml": (ox.RdfFormat.RDF_XML, "rdf"),
+    "application/trig": (ox.RdfFormat.TRIG, "trig"),
+    "application/n-quads": (ox.RdfFormat.N_QUADS, "nq"),
+}
+HOSTILE = ("<script>alert(1)</script>", "</script><script>alert(2)</script>", "<img src=x onerror=alert(3)>")
+
+
+@pytest.fixture(scope="module")
+def fixture_client():
+    return site_client([SITE_FIXTURE], data_dir=str(SITE_FIXTURE.parent))
+
+
+@pytest.fixture(scope="module")
+def dist_client(build_result):
+    return site_client([build_result.out_dir / "dataset.trig"], dist_dir=str(build_result.out_dir))
+
+
+def subject_documents(client) -> list[str]:
+    """Every subject IRI (and graph name) under the base, as the document that answers for it."""
+    store = client.app.state.dataset
+    iris = {q.subject.value for q in store if isinstance(q.subject, ox.NamedNode)}
+    iris |= {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    return sorted({i.split("#", 1)[0] for i in iris if i.startswith(BASE)})
+
+
+def path_of(iri: str) -> str:
+    return "/" + iri[len(BASE):]
+
+
+class Checker(HTMLParser):
+    """Collects the <title>, and every tag/attribute (to prove no hostile markup got through)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.in_title = False
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.in_title = tag == "title"
+        self.in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self.in_title = self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title += data
+        if self.in_script:
+            self.scripts.append(data)
+
+
+def check_html(text: str) -> Checker:
+    checker = Checker()
+    checker.feed(text)
+    assert checker.title.strip(), "an HTML page without a <title>"
+    for tag, attrs in checker.tags:
+        assert tag != "img", "hostile <img> rendered as markup"
+        assert not any(name.startswith("on") for name in attrs), f"event handler attribute on <{tag}>"
+        if tag == "script":
+            assert attrs.get("type") == "application/ld+json" or attrs.get("src", "").endswith("/static/query.js")
+    for hostile in HOSTILE:
+        assert hostile not in text
+    return checker
+
+
+def check_rdf(body: bytes, media: str) -> int:
+    fmt, _ = RDF_FORMATS[media]
+    return len(list(ox.parse(body, format=fmt)))
+
+
+@pytest.mark.parametrize("which", ["fixture", "dist"])
+def test_every_subject_dereferences_in_every_format(which, request):
+    client = request.getfixturevalue(f"{which}_client")
+    docs = subject_documents(client)
+    assert len(docs) > 10
+    for iri in docs:
+        path = path_of(iri)
+        html = client.get(path, headers={"Accept": "text/html"})
+        assert html.status_code == 200, path
+        assert html.headers["content-type"].startswith("text/html")
+        check_html(html.text)
+        for media, (_, ext) in RDF_FORMATS.items():
+            negotiated = client.get(path, headers={"Accept": media})
+            assert negotiated.status_code == 200, (path, media)
+            assert negotiated.headers["content-type"].split(";")[0] == media
+            assert check_rdf(negotiated.content, media) > 0, (path, media)
+            by_suffix = client.get(f"{path}.{ext}")
+            assert by_suffix.status_code == 200 and by_suffix.content == negotiated.content, (path, ext)
+
+
+def test_hash_iris_answer_through_their_document(fixture_client):
+    html = fixture_client.get("/id/claim/c01", headers={"Accept": "text/html"}).text
+    for anchor in ("evidence", "quote", "position"):
+        assert f'id="{anchor}"' in html
+    ontology = fixture_client.get("/def", headers={"Accept": "text/html"}).text
+    assert 'id="Claim"' in ontology and 'id="chairs"' in ontology
+    shapes = fixture_client.get("/shapes", headers={"Accept": "text/html"}).text
+    assert 'id="ClaimShape"' in shapes and "exactly 1" in shapes
+    turtle = fixture_client.get("/def", headers={"Accept": "text/turtle"}).content
+    subjects = {t.subject.value for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)}
+    assert BASE + "def#Claim" in subjects and BASE + "def" in subjects
+    shapes_ttl = fixture_client.get("/shapes.ttl").content
+    assert BASE + "shapes#ClaimShape" in {t.subject.value for t in ox.parse(shapes_ttl, format=ox.RdfFormat.TURTLE)}
+
+
+def test_headers_link_vary_content_location(fixture_client):
+    r = fixture_client.get("/id/cns", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert "Accept" in r.headers["vary"]
+    assert r.headers["content-location"] == "http://testserver/id/cns.ttl"
+    link = r.headers["link"]
+    for ext, media in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
+                       ("rdf", "application/rdf+xml"), ("html", "text/html")):
+        assert f'<http://testserver/id/cns.{ext}>; rel="alternate"; type="{media}"' in link
+    assert 'rel="describedby"' in link
+
+
+def test_etag_and_last_modified_give_304(fixture_client):
+    for path, accept in (("/id/cns", "text/turtle"), ("/id/cns", "text/html"), ("/", "text/html"),
+                         ("/article", "text/html"), ("/def.jsonld", "*/*")):
+        first = fixture_client.get(path, headers={"Accept": accept})
+        etag = first.headers["etag"]
+        assert first.headers.get("last-modified")
+        again = fixture_client.get(path, headers={"Accept": accept, "If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        stale = fixture_client.get(path, headers={"Accept": accept, "If-None-Match": '"other"'})
+        assert stale.status_code == 200
+    # a different format is a different representation: its own ETag
+    html = fixture_client.get("/id/cns", headers={"Accept": "text/html"}).headers["etag"]
+    assert html != fixture_client.get("/id/cns", headers={"Accept": "text/turtle"}).headers["etag"]
+
+
+def test_browser_and_rdf_clients_get_what_they_ask_for(fixture_client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    assert fixture_client.get("/id/cns", headers={"Accept": browser}).headers["content-type"].startswith("text/html")
+    rapper = "text/turtle,application/x-turtle;q=0.9,*/*;q=0.1"
+    assert fixture_client.get("/id/cns", headers={"Accept": rapper}).headers["content-type"].startswith("text/turtle")
+    assert fixture_client.get("/id/cns", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_claim_graph_travels_in_quad_formats_only(fixture_client):
+    trig = fixture_client.get("/id/claim/c04.trig").content
+    quads = list(ox.parse(trig, format=ox.RdfFormat.TRIG))
+    assert any(q.graph_name == ox.NamedNode(BASE + "id/claim/c04") for q in quads)
+    ttl = fixture_client.get("/id/claim/c04.ttl")
+    assert ttl.text.startswith("# Triples asserted only inside claim graphs")
+    triples = list(ox.parse(ttl.content, format=ox.RdfFormat.TURTLE))
+    assert not any(t.predicate.value == BASE + "def#prepares" for t in triples)
+
+
+def test_unknown_iri_is_a_helpful_404_in_the_negotiated_format(fixture_client):
+    html = fixture_client.get("/id/karim-masimof", headers={"Accept": "text/html"})
+    assert html.status_code == 404 and html.headers["content-type"].startswith("text/html")
+    check_html(html.text)
+    assert "/id/karim-masimov" in html.text  # a suggestion
+    for media in RDF_FORMATS:
+        r = fixture_client.get("/id/karim-masimof", headers={"Accept": media})
+        assert r.status_code == 404 and r.headers["content-type"].split(";")[0] == media
+        assert check_rdf(r.content, media) >= 1
+    assert fixture_client.get("/id/nothing.ttl").status_code == 404
+
+
+def test_proxy_headers_map_the_base_iri(fixture_client):
+    headers = {"Accept": "text/html", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org",
+               "X-Forwarded-Prefix": "/kz"}
+    html = fixture_client.get("/id/karim-masimov", headers=headers).text
+    assert 'href="https://data.example.org/kz/id/cns"' in html
+    assert 'href="https://data.example.org/kz/static/site.css"' in html
+    r = fixture_client.get("/id/cns", headers={**headers, "Accept": "text/turtle"})
+    assert r.headers["content-location"] == "https://data.example.org/kz/id/cns.ttl"
+    # the data keeps its canonical IRIs
+    assert "<https://w3id.org/kz-masimov/" in r.text or "w3id.org/kz-masimov" in r.text
+
+
+def test_entity_page_content(fixture_client):
+    html = fixture_client.get("/id/n-serikbaev").text
+    checker = check_html(html)
+    assert checker.title.startswith("N. Serikbaev")
+    assert 'class="badge st-official-statement"' in html
+    assert "<mark>Kyzylorda transport prosecutor N. Serikbaev was arrested for patronage of criminal groups</mark>" in html
+    masimov = fixture_client.get("/id/karim-masimov").text
+    assert 'href="http://www.wikidata.org/entity/Q312340"' in masimov
+    assert "K. Masimov" in masimov
+    ld = [s for s in check_html(masimov).scripts if s.strip()]
+    import json
+
+    assert json.loads(ld[0])["sameAs"] == ["http://www.wikidata.org/entity/Q312340"]
+
+
+def test_hostile_labels_are_text(fixture_client):
+    html = fixture_client.get("/id/xss-probe").text
+    check_html(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\\u003c/script\\u003e" in html  # inside the JSON-LD script
+    assert "&lt;img src=x onerror=alert(3)&gt;" in html
+    landing = fixture_client.get("/").text
+    check_html(landing)
+
+
+def test_article_view(fixture_client):
+    html = fixture_client.get("/article").text
+    check_html(html)
+    assert re.search(r'<a class="mention" href="http://testserver/id/karim-masimov"[^>]*>Karim Masimov</a>', html)
+    assert 'class="sent st-unnamed-source"' in html and 'class="sent st-forecast"' in html
+    assert 'title="unnamed source: Akorda is preparing a decision strengthening the CNS"' in html
+    assert 'class="legend"' in html
+
+
+def test_landing_page(dist_client, build_result):
+    html = dist_client.get("/").text
+    check_html(html)
+    sums = (build_result.out_dir / "SHA256SUMS").read_text()
+    trig_sum = next(line.split()[0] for line in sums.splitlines() if line.endswith(" dataset.trig"))
+    assert trig_sum in html and 'href="http://testserver/download/dataset.trig"' in html
+    assert 'href="http://testserver/sparql"' in html and "creativecommons.org/licenses/by/4.0" in html
+    assert 'href="http://testserver/article"' in html
+    turtle = dist_client.get("/", headers={"Accept": "text/turtle"})
+    assert BASE + "id/dataset" in {t.subject.value for t in ox.parse(turtle.content, format=ox.RdfFormat.TURTLE)}
+
+
+def test_query_page_lists_examples(fixture_client):
+    html = fixture_client.get("/query").text
+    check_html(html)
+    assert "Which claims does the article make" in html and 'data-query="# Which claims' in html
+    picked = fixture_client.get("/query", params={"example": "labels"}).text
+    assert re.search(r'<option value="labels" data-query="[^"]*" selected>', picked)
+    via_sparql = fixture_client.get("/sparql", headers={"Accept": "text/html"})
+    assert via_sparql.status_code == 200 and 'id="query-app"' in via_sparql.text
+    assert fixture_client.get("/queries/labels.rq").text.startswith("# What is labelled")
+
+
+def test_downloads(dist_client, build_result):
+    dist = build_result.out_dir
+    plain = dist_client.get("/download/dataset.nt", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert plain.headers["content-type"] == "application/n-triples"
+    assert int(plain.headers["content-length"]) == (dist / "dataset.nt").stat().st_size
+    assert plain.content == (dist / "dataset.nt").read_bytes()
+    assert "content-encoding" not in plain.headers
+    zipped = dist_client.get("/download/dataset.nt", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) == (dist / "dataset.nt.gz").stat().st_size
+    assert zipped.content == (dist / "dataset.nt").read_bytes()  # httpx decodes it
+    assert "Accept-Encoding" in zipped.headers["vary"]
+    assert plain.headers["etag"] != zipped.headers["etag"]
+    again = dist_client.get("/download/dataset.nt", headers={"Accept-Encoding": "identity",
+                                                             "If-None-Match": plain.headers["etag"]})
+    assert again.status_code == 304
+    expected = hashlib.sha256((dist / "dataset.trig").read_bytes()).hexdigest()
+    assert expected[:40] in dist_client.get("/download/dataset.trig", headers={"Accept-Encoding": "identity"}).headers["etag"]
+    raw_gz = dist_client.get("/download/dataset.ttl.gz", headers={"Accept-Encoding": "identity"})
+    assert raw_gz.headers["content-type"] == "application/gzip"
+    assert gzip.decompress(raw_gz.content) == (dist / "dataset.ttl").read_bytes()
+    for ctype, name in (("text/turtle", "dataset.ttl"), ("application/trig", "dataset.trig"),
+                        ("application/n-quads", "dataset.nq"), ("application/ld+json", "dataset.jsonld")):
+        assert dist_client.get("/download/" + name).headers["content-type"].split(";")[0] == ctype
+    assert dist_client.get("/dumps/dataset.nq").status_code == 200  # the path the service description names
+    for bad in ("../pyproject.toml", "..%2Fpyproject.toml", "nope.ttl", ".hidden"):
+        assert dist_client.get("/download/" + bad).status_code == 404
+
+
+def test_routes_do_not_shadow_the_endpoint(fixture_client):
+    r = fixture_client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
