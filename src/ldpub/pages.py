@@ -272,8 +272,20 @@ class Site:
         return False
 
     @cached_property
-    def _known_documents(self) -> set[str]:
-        return {document_iri(i) for i in self.subjects() if "#" in i}
+    def _hash_subjects(self) -> dict[str, list[str]]:
+        """document IRI -> the hash IRIs (doc#x) used as subjects in any store."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for q in self.quads():
+            if isinstance(q.subject, ox.NamedNode) and "#" in q.subject.value:
+                out[document_iri(q.subject.value)].add(q.subject.value)
+        return {doc: sorted(iris, key=_natural) for doc, iris in out.items()}
+
+    def hash_iris(self, doc: str) -> list[str]:
+        return self._hash_subjects.get(doc, [])
+
+    @property
+    def _known_documents(self) -> dict[str, list[str]]:
+        return self._hash_subjects
 
     def subjects(self) -> list[str]:
         """Every IRI under the base used as a subject or graph name (sorted)."""
@@ -536,9 +548,7 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     the labels of the IRIs it links to, and the claims that mention it (their default-graph
     description: label, status). Quads in named graphs keep their graph: for a claim, its whole
     assertion graph; for an entity, the claim-graph triples whose subject it is."""
-    subjects = [doc] + sorted(
-        {q.subject.value for q in site.quads()
-         if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(doc + "#")})
+    subjects = [doc] + site.hash_iris(doc)
     out: dict[ox.Quad, None] = {}
 
     def add_cbd(node, graph) -> None:
@@ -655,8 +665,7 @@ def entity_view(site: Site, doc: str) -> dict:
         types = list({t.value: site.term(t) for q in site.quads(ox.NamedNode(doc), TYPE, None, None)
                       for t in [q.object]}.values())
     fragments = []
-    for q in sorted({q.subject.value for q in site.quads()
-                     if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(doc + "#")}):
+    for q in site.hash_iris(doc):
         fragments.append({"iri": q, "anchor": q.split("#", 1)[1], "label": site.label(q),
                           "rows": property_rows(site, q)})
     claims = [site.claim_view(c) for c in site.claims_about(doc) if c != doc]
