@@ -6,6 +6,7 @@ URL scheme (the canonical base IRI maps to this server's own URL):
   /query                 SPARQL editor (also GET /sparql from a browser)
   /id/<path>[.ext]       entities, claims, statuses, the article, the dataset
   /def[.ext], /shapes[.ext]   the ontology and the SHACL shapes (hash IRIs: /def#Term)
+  /<any other path>[.ext]     any other IRI under the base (graph names …); else a 404
   /download/<file>       the dumps of dist/ (also /dumps/<file>)
   /static/<file>         CSS and the query page's script
 
@@ -231,3 +232,10 @@ async def vocabulary_format(request: Request, ext: str) -> Response:
 @router.api_route("/id/{path:path}", methods=GET, include_in_schema=False)
 async def resource(request: Request, path: str) -> Response:
     return document(request, "id/" + path)
+
+
+# Last: any other IRI under the base (e.g. a graph name like /graph/x) — so this router must be
+# included after the endpoint's own routes (it is: see create_app).
+@router.api_route("/{path:path}", methods=GET, include_in_schema=False)
+async def any_iri(request: Request, path: str) -> Response:
+    return document(request, path)
