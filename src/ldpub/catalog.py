@@ -1,7 +1,7 @@
 """dist/void.ttl: the VoID counts (from ldpub.void) plus a DCAT description of every dump.
 
-Every node has an IRI (no blank nodes): distributions are <base>id/dataset/distribution/<file>,
-their checksums <…/<file>#sha256>; downloads are served at <base>download/<file>.
+Every node has an IRI (no blank nodes): distributions are <base>id/dataset#distribution-<file>,
+their checksums <base>id/dataset#sha256-<file>; downloads are served at <base>download/<file>.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Quad
 
 from ldpub.config import Settings
-from ldpub.dumps import rdf_bytes, sha256_hex
+from ldpub.dumps import DATASET_SUFFIXES, rdf_bytes, sha256_hex
 from ldpub.materialise import RDF_TYPE, XSD
 from ldpub.void import VOID, void_quads
 
@@ -50,11 +50,15 @@ def class_triple_counts(dataset: list[Quad]) -> Counter:
     return counts
 
 
+def distribution_iri(settings: Settings, name: str) -> NamedNode:
+    return NamedNode(settings.iri(f"id/dataset#distribution-{name}"))
+
+
 def _distribution(settings: Settings, name: str, data: bytes) -> list[tuple]:
-    dist = NamedNode(settings.iri(f"id/dataset/distribution/{name}"))
-    checksum = NamedNode(dist.value + "#sha256")
+    dist = distribution_iri(settings, name)
+    checksum = NamedNode(settings.iri(f"id/dataset#sha256-{name}"))
     url = NamedNode(settings.iri(f"download/{name}"))
-    graphs = "every graph, named graphs kept" if name.split(".")[1] in {"trig", "nq", "jsonld"} else "the default graph"
+    graphs = "every graph, named graphs kept" if name.split(".")[1] in DATASET_SUFFIXES else "the default graph"
     triples = [
         (dist, RDF_TYPE, NamedNode(DCAT + "Distribution")),
         (dist, NamedNode(DCT + "title"), _lit(f"{name}: {graphs}")),
@@ -113,7 +117,8 @@ def void_description(settings: Settings, dataset: list[Quad], files: dict[str, b
     ds = NamedNode(settings.iri("id/dataset"))
     triples.update(_dataset_description(settings, _article_title(settings)))
     for name in names:
-        triples.add((ds, NamedNode(DCAT + "distribution"), NamedNode(settings.iri(f"id/dataset/distribution/{name}"))))
+        triples.add((ds, NamedNode(DCAT + "distribution"), distribution_iri(settings, name)))
         triples.update(_distribution(settings, name, files[name]))
     quads = [Quad(s, p, o, ox.DefaultGraph()) for s, p, o in triples]
-    return rdf_bytes(quads, ox.RdfFormat.TURTLE, {**prefixes, "spdx": SPDX, "dcat": DCAT})
+    # `dataset:` keeps the hash IRIs of partitions and distributions readable (no escaped '#')
+    return rdf_bytes(quads, ox.RdfFormat.TURTLE, {**prefixes, "dataset": settings.iri("id/dataset#")})

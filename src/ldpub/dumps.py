@@ -63,8 +63,9 @@ def default_triples(quads: Iterable[Quad]) -> list[Triple]:
 
 
 def used_prefixes(items: list, prefixes: dict[str, str]) -> dict[str, str]:
-    """Only the prefixes whose namespace some IRI of `items` starts with."""
+    """Only the prefixes whose namespace some IRI (or literal datatype) of `items` starts with."""
     iris = {t.value for item in items for t in item if isinstance(t, NamedNode)}
+    iris |= {t.datatype.value for item in items for t in item if isinstance(t, Literal)}
     return {name: ns for name, ns in prefixes.items() if any(i.startswith(ns) for i in iris)}
 
 
