@@ -66,8 +66,8 @@ class Report:
         for f in sorted(self.findings, key=lambda f: (order.get(f.severity, 9), f.focus, f.path, f.message)):
             lines.append(f"[{f.severity.upper()}] {f.message}")
             lines.append(f"    focus: {short(f.focus)}")
-            if f.path:
-                lines.append(f"    path:  {short(f.path)}")
+            if f.path:  # sequence paths are written "a / b / c"
+                lines.append("    path:  " + " / ".join(short(step) for step in f.path.split(" / ")))
             lines.append(f"    rule:  {short(f.shape) if f.shape else f.check}")
         return "\n".join(lines)
 
