@@ -70,11 +70,11 @@ def test_runaway_query_is_cancelled_while_lookups_succeed(endpoint):
 
     thread = threading.Thread(target=runaway)
     thread.start()
-    time.sleep(0.3)  # the runaway is now burning a worker
-    workers = descendants(endpoint.proc.pid)
-    assert len(workers) == int(ENDPOINT_TEST_ENV["LDPUB_MAX_CONCURRENT"])
+    time.sleep(0.5)  # the runaway is now burning a worker: the child with the most CPU time
+    runaway_pid = max(descendants(endpoint.proc.pid), key=lambda pid: cpu_ticks([pid]))
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda i: lookup(endpoint.url, i), range(50)))
+    assert 2 <= len(descendants(endpoint.proc.pid)) <= int(ENDPOINT_TEST_ENV["LDPUB_MAX_CONCURRENT"])
     assert thread.is_alive(), "the lookups should all have run while the runaway was still running"
     assert all(status == 200 for status, _ in answers)
     assert max(seconds for _, seconds in answers) < 1.0
@@ -86,10 +86,10 @@ def test_runaway_query_is_cancelled_while_lookups_succeed(endpoint):
     assert response.headers["x-sparql-timeout"] == ENDPOINT_TEST_ENV["LDPUB_QUERY_TIMEOUT"]
     assert float(ENDPOINT_TEST_ENV["LDPUB_QUERY_TIMEOUT"]) <= outcome["seconds"] < 4.0
 
-    # The work really stopped: one worker was killed and replaced, and no one burns CPU any more.
+    # The work really stopped: the runaway's worker was killed, and no one burns CPU any more.
     time.sleep(0.5)
     after = descendants(endpoint.proc.pid)
-    assert len(after) == len(workers) and set(after) != set(workers)
+    assert runaway_pid not in after and not Path(f"/proc/{runaway_pid}").exists()
     busy_before = cpu_ticks(after)
     time.sleep(0.5)
     assert cpu_ticks(after) - busy_before < 10  # ticks are 1/100 s: a busy core would add ~50

@@ -37,7 +37,7 @@ ALLOW = "GET, HEAD, POST, OPTIONS"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
 LIMIT_HEADER = "X-SPARQL-Result-Limit"
 EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, "X-SPARQL-Timeout", "Retry-After"]
-DUMP_PATH = "/dumps/"  # where dist/dataset.* dumps are expected to be served (void:dataDump)
+DUMP_PATH = "/download/"  # where dist/dataset.* dumps are served (void:dataDump), as in dist/void.ttl
 
 
 class RequestLog:

@@ -113,26 +113,26 @@ class Worker:
 
 
 class WorkerPool:
-    """max_concurrent workers; up to max_queued requests wait for one, beyond that 503."""
+    """Up to max_concurrent workers, started on demand (one at start-up: fast start, and memory
+    only for the concurrency actually used); up to max_queued requests wait for one, beyond: 503."""
 
     def __init__(self, files: list[str | Path], settings: Settings) -> None:
         self.files = [str(f) for f in files]
         self.settings = settings
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
         self.workers: set[Worker] = set()
+        self.size = 0  # workers alive or starting
         self.waiting = 0
-        self._respawns: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()
 
     async def start(self) -> None:
-        started = await asyncio.gather(
-            *(Worker.spawn(self.files) for _ in range(max(1, self.settings.max_concurrent)))
-        )
-        for worker in started:
-            self.workers.add(worker)
-            self.idle.put_nowait(worker)
+        self.size = 1
+        worker = await Worker.spawn(self.files)
+        self.workers.add(worker)
+        self.idle.put_nowait(worker)
 
     async def close(self) -> None:
-        for task in self._respawns:
+        for task in self._tasks:
             task.cancel()
         for worker in self.workers:
             worker.kill()
@@ -140,26 +140,45 @@ class WorkerPool:
             await worker.proc.wait()
         self.workers.clear()
 
+    def _grow(self, reap: Worker | None = None) -> None:
+        """Start one more worker in the background; it joins the idle queue when loaded."""
+        self.size += 1
+
+        async def spawn() -> None:
+            if reap is not None:
+                await reap.proc.wait()  # collect the killed process first
+            try:
+                worker = await Worker.spawn(self.files)
+            except (OSError, RuntimeError, asyncio.IncompleteReadError) as exc:
+                self.size -= 1
+                log.error("could not start a query worker: %s", exc)
+                return
+            self.workers.add(worker)
+            self.idle.put_nowait(worker)
+
+        task = asyncio.get_running_loop().create_task(spawn())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _replace(self, worker: Worker) -> None:
-        """Kill a worker and start its successor in the background (the pool shrinks meanwhile)."""
+        """Kill a worker (the real cancellation); keep at least one worker alive."""
         worker.kill()
         self.workers.discard(worker)
-
-        async def respawn() -> None:
-            await worker.proc.wait()  # reap the killed process
-            new = await Worker.spawn(self.files)
-            self.workers.add(new)
-            self.idle.put_nowait(new)
-
-        task = asyncio.get_running_loop().create_task(respawn())
-        self._respawns.add(task)
-        task.add_done_callback(self._respawns.discard)
+        self.size -= 1
+        if self.size < 1:
+            self._grow(reap=worker)
+        else:
+            task = asyncio.get_running_loop().create_task(worker.proc.wait())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _busy(self, message: str) -> ProtocolError:
         return ProtocolError(503, message, headers={"Retry-After": "1"})
 
     async def _acquire(self) -> Worker:
-        if self.idle.empty() and self.waiting >= self.settings.max_queued:
+        if self.idle.empty() and self.size < self.settings.max_concurrent:
+            self._grow()
+        elif self.idle.empty() and self.waiting >= self.settings.max_queued:
             raise self._busy(
                 f"Too many queries at once ({self.settings.max_concurrent} running, "
                 f"{self.waiting} waiting): retry shortly"
