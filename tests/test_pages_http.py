@@ -287,3 +287,26 @@ def test_downloads(dist_client, build_result):
 def test_routes_do_not_shadow_the_endpoint(fixture_client):
     r = fixture_client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+
+
+def test_article_beside_wikidata_when_enriched(wikidata_stand_in, tmp_path):
+    """With an enrichment graph fetched (here from the local Wikidata stand-in) and a confirmed
+    link, the entity page shows the article's facts beside Wikidata's."""
+    import shutil
+
+    from ldpub import enrichment, linking
+
+    data = tmp_path / "data"
+    data.mkdir()
+    links = data / "wikidata-links.ttl"
+    shutil.copy(SITE_FIXTURE.parents[2].parent / "data" / "wikidata-links.ttl", links)
+    linking.add_link(links, linking.Link(BASE + "id/karim-masimov", "Q9990001", "exact", "high", "fixture link",
+                                         BASE + "id/agent/test", "test", False, "2026-01-01"), BASE)
+    with linking.SparqlClient(wikidata_stand_in, min_interval=0) as client:
+        enrichment.enrich_to_file(client, linking.read_links(links), data / "enrichment" / "wikidata.trig")
+    client = site_client([SITE_FIXTURE], data_dir=str(data))
+    html = client.get("/id/karim-masimov").text
+    check_html(html)
+    assert "The article beside Wikidata" in html
+    assert "Karim Massimov@en" in html and "Q9990001" in html
+    assert "The article beside Wikidata" not in client.get("/id/cns").text  # no link, no panel

@@ -13,6 +13,7 @@ are there, and the pages degrade to plain property tables when they are not.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -174,6 +175,12 @@ class Site:
         self.root = root or Path.cwd()
         # Shapes (and anything else not loaded in the served store) for /shapes.
         self.extra_stores = [s for s in extra_stores if s is not store]
+        self.memo: dict[str, object] = {}  # lazily built extras (e.g. the rdflib copy for enrichment)
+
+    def memoised(self, key: str, build):
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
 
     # ------------------------------------------------------------ basics
     def kzm(self, name: str) -> str:
@@ -629,6 +636,31 @@ def wikidata_links(site: Site, iri: str) -> list[str]:
                    if isinstance(o, ox.NamedNode) and o.value.startswith(WIKIDATA)})
 
 
+def wikidata_comparison(site: Site, iri: str, data_path: Path) -> dict | None:
+    """What the article says beside what Wikidata says (ldpub.enrichment.article_vs_wikidata), when
+    an enrichment graph has been fetched (data/enrichment/wikidata.trig) and the entity has a
+    confirmed link in data/wikidata-links.ttl. rdflib is imported only then; any failure hides it."""
+    enrichment_file = data_path / "enrichment" / "wikidata.trig"
+    links_file = data_path / "wikidata-links.ttl"
+    if not (enrichment_file.is_file() and links_file.is_file()):
+        return None
+    try:
+        import rdflib
+
+        from ldpub import enrichment, linking
+
+        links = site.memoised("links", lambda: linking.read_links(links_file))
+        if not any(link.entity == iri for link in links):
+            return None
+        article = site.memoised("rdflib", lambda: rdflib.Dataset().parse(
+            data=ox.serialize(site.store, format=ox.RdfFormat.N_QUADS), format="nquads"))
+        wikidata = site.memoised("enrichment", lambda: rdflib.Dataset().parse(enrichment_file, format="trig"))
+        return enrichment.article_vs_wikidata(iri, article, wikidata, links)
+    except Exception:  # noqa: BLE001 - an optional panel must never break the page
+        logging.getLogger("ldpub.pages").exception("article-vs-Wikidata panel for %s", iri)
+        return None
+
+
 def schema_org(site: Site, iri: str) -> dict:
     """A small schema.org JSON-LD object for the page (embedded as application/ld+json)."""
     types = [local_name(t.value) for t in site.objects(iri, RDF + "type")
@@ -776,7 +808,7 @@ def constraint_words(site: Site, node) -> list[str]:
             words.append(f"at most {hi}")
     name = lambda t: site.label(t.value) if isinstance(t, ox.NamedNode) else t.value  # noqa: E731
     for pred, phrase in (("datatype", "of datatype"), ("class", "each an instance of"),
-                         ("node", "each conforming to"), ("nodeKind", "each a"),
+                         ("node", "each conforming to"), ("nodeKind", "each of kind"),
                          ("hasValue", "including the value"), ("pattern", "matching the pattern"),
                          ("minInclusive", "≥"), ("maxInclusive", "≤"),
                          ("minLength", "of length ≥"), ("maxLength", "of length ≤"),

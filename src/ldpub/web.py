@@ -133,7 +133,8 @@ def html_document(request: Request, site: pages.Site, iri: str, headers: dict[st
     if local in ("def", "shapes"):
         return page(request, "ontology.html", headers=headers, view=pages.ontology_view(site, iri),
                     doc_kind=local)
-    return page(request, "entity.html", headers=headers, view=pages.entity_view(site, iri))
+    return page(request, "entity.html", headers=headers, view=pages.entity_view(site, iri),
+                wikidata=pages.wikidata_comparison(site, iri, settings_of(request).data_path))
 
 
 def not_found(request: Request, site: pages.Site, iri: str, media: str) -> Response:
