@@ -27,7 +27,7 @@ from ldpub import service_description as sd
 from ldpub.config import Settings
 from ldpub.protocol import ProtocolError, read_query
 from ldpub.rdfio import load_store
-from ldpub.store import CachingExecutor, QueryExecutor, QueryJob, WorkerPool
+from ldpub.store import QueryExecutor, QueryJob, make_executor
 from ldpub.void import graph_sizes, void_quads
 
 access_log = logging.getLogger("ldpub.access")
@@ -130,9 +130,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     dataset = load_store(files)
     graph_names = frozenset(g.value for g in dataset.named_graphs())
     if executor is None:
-        executor = WorkerPool(files, settings)
-        if settings.result_cache > 0:
-            executor = CachingExecutor(executor, max_entries=settings.result_cache)
+        executor = make_executor(settings, files)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -58,15 +58,20 @@ def check_files(files: list[Path]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = default_settings()
+    files = [Path(f) for f in args.files] or default_files(settings)
+    check_files(files)
+    # The first query worker loads the data while this process imports the web stack.
+    from ldpub.store import make_executor, prespawn
+
+    first_worker = prespawn(files)
+
     import uvicorn
 
     from ldpub.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    settings = default_settings()
-    files = [Path(f) for f in args.files] or default_files(settings)
-    check_files(files)
-    app = create_app(settings, files)
+    app = create_app(settings, files, make_executor(settings, files, first_worker))
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).

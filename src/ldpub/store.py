@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import struct
+import subprocess
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ldpub.worker import EVALUATION_ERROR, OK, READY, SYNTAX_ERROR
 
 log = logging.getLogger("ldpub.store")
 _LEN = struct.Struct(">I")
+GROW_AFTER = 0.02  # seconds a request waits for a busy pool before another worker starts
 
 
 @dataclass(frozen=True)
@@ -75,26 +77,67 @@ def syntax_error(message: str) -> ProtocolError:
     return ProtocolError(400, f"Query syntax error{where}: {message}", detail=detail)
 
 
+def worker_command(files: list[str]) -> list[str]:
+    return [sys.executable, "-m", "ldpub.worker", *files]
+
+
+def prespawn(files: list[str | Path]) -> subprocess.Popen:
+    """Start the first worker before the event loop exists, so it loads the data while the main
+    process is still importing the web stack (start-up time); WorkerPool adopts it."""
+    return subprocess.Popen(worker_command([str(f) for f in files]), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+
+class _Adopted:
+    """A subprocess.Popen seen through the few asyncio.subprocess.Process members Worker uses."""
+
+    def __init__(self, popen: subprocess.Popen) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+    async def wait(self) -> int:
+        while self.popen.poll() is None:
+            await asyncio.sleep(0.01)
+        return self.popen.returncode
+
+
 class Worker:
     """One worker process and its pipes."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process | _Adopted, stdin: asyncio.StreamWriter,
+                 stdout: asyncio.StreamReader) -> None:
         self.proc = proc
-        assert proc.stdin is not None and proc.stdout is not None
-        self.stdin = proc.stdin
-        self.stdout = proc.stdout
+        self.stdin = stdin
+        self.stdout = stdout
 
     @classmethod
     async def spawn(cls, files: list[str]) -> Worker:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "ldpub.worker", *files,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            *worker_command(files), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
-        worker = cls(proc)
-        kind, _, body = await worker.receive()
+        assert proc.stdin is not None and proc.stdout is not None
+        return await cls(proc, proc.stdin, proc.stdout).ready()
+
+    @classmethod
+    async def adopt(cls, popen: subprocess.Popen) -> Worker:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
+        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, popen.stdin)
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        return await cls(_Adopted(popen), writer, reader).ready()
+
+    async def ready(self) -> Worker:
+        kind, _, body = await self.receive()
         if kind != READY:
             raise RuntimeError(f"query worker failed to start: {body[:200]!r}")
-        return worker
+        return self
 
     async def receive(self) -> tuple[int, bool, bytes]:
         head = await self.stdout.readexactly(4)
@@ -116,8 +159,10 @@ class WorkerPool:
     """Up to max_concurrent workers, started on demand (one at start-up: fast start, and memory
     only for the concurrency actually used); up to max_queued requests wait for one, beyond: 503."""
 
-    def __init__(self, files: list[str | Path], settings: Settings) -> None:
+    def __init__(self, files: list[str | Path], settings: Settings,
+                 prespawned: subprocess.Popen | None = None) -> None:
         self.files = [str(f) for f in files]
+        self.prespawned = prespawned
         self.settings = settings
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
         self.workers: set[Worker] = set()
@@ -127,7 +172,10 @@ class WorkerPool:
 
     async def start(self) -> None:
         self.size = 1
-        worker = await Worker.spawn(self.files)
+        if self.prespawned is not None:
+            worker = await Worker.adopt(self.prespawned)
+        else:
+            worker = await Worker.spawn(self.files)
         self.workers.add(worker)
         self.idle.put_nowait(worker)
 
@@ -176,9 +224,8 @@ class WorkerPool:
         return ProtocolError(503, message, headers={"Retry-After": "1"})
 
     async def _acquire(self) -> Worker:
-        if self.idle.empty() and self.size < self.settings.max_concurrent:
-            self._grow()
-        elif self.idle.empty() and self.waiting >= self.settings.max_queued:
+        full = self.size >= self.settings.max_concurrent
+        if self.idle.empty() and full and self.waiting >= self.settings.max_queued:
             raise self._busy(
                 f"Too many queries at once ({self.settings.max_concurrent} running, "
                 f"{self.waiting} waiting): retry shortly"
@@ -186,6 +233,14 @@ class WorkerPool:
         self.waiting += 1
         try:
             async with asyncio.timeout(self.settings.query_timeout):
+                if self.idle.empty() and not full:
+                    # Grow only when a request has really waited: short queries then share few
+                    # workers (memory), a long one gets company within GROW_AFTER.
+                    try:
+                        return await asyncio.wait_for(self.idle.get(), GROW_AFTER)
+                    except TimeoutError:
+                        if self.size < self.settings.max_concurrent:
+                            self._grow()
                 return await self.idle.get()
         except TimeoutError:
             raise self._busy("The endpoint is busy: no query slot freed up in time") from None
@@ -255,3 +310,10 @@ class CachingExecutor:
                 _, old = self.entries.popitem(last=False)
                 self.size -= len(old.body)
         return result
+
+
+def make_executor(settings: Settings, files: list[str | Path],
+                  prespawned: subprocess.Popen | None = None) -> QueryExecutor:
+    """The default executor: the worker pool, behind the result cache unless result_cache = 0."""
+    pool = WorkerPool(files, settings, prespawned)
+    return CachingExecutor(pool, max_entries=settings.result_cache) if settings.result_cache > 0 else pool
