@@ -310,3 +310,16 @@ def test_article_beside_wikidata_when_enriched(wikidata_stand_in, tmp_path):
     assert "The article beside Wikidata" in html
     assert "Karim Massimov@en" in html and "Q9990001" in html
     assert "The article beside Wikidata" not in client.get("/id/cns").text  # no link, no panel
+
+
+def test_head_and_if_modified_since(fixture_client):
+    get = fixture_client.get("/id/cns", headers={"Accept": "text/turtle"})
+    head = fixture_client.head("/id/cns", headers={"Accept": "text/turtle"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    since = fixture_client.get("/id/cns", headers={"Accept": "text/turtle",
+                                                   "If-Modified-Since": get.headers["last-modified"]})
+    assert since.status_code == 304
+    old = fixture_client.get("/id/cns", headers={"Accept": "text/turtle",
+                                                 "If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+    assert old.status_code == 200
