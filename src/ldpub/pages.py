@@ -692,7 +692,8 @@ def entity_view(site: Site, doc: str) -> dict:
     header = {RDF + "type", *site._label_predicates["label"], *site._label_predicates["alt"],
               *site._label_predicates["hidden"], *COMMENT_PREDICATES[:1]}
     types = [site.term(o) for o in site.objects(doc, RDF + "type")]
-    only_in_claims = not site.default(ox.NamedNode(doc))
+    only_in_claims = not site.default(ox.NamedNode(doc), TYPE) and bool(
+        list(site.quads(ox.NamedNode(doc), TYPE, None, None)))
     if not types:
         types = list({t.value: site.term(t) for q in site.quads(ox.NamedNode(doc), TYPE, None, None)
                       for t in [q.object]}.values())
