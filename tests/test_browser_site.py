@@ -137,6 +137,22 @@ def test_query_page_runs_an_example(fixture_page):
     fixture_page.assert_clean()
 
 
+def test_every_example_query_runs_in_the_browser(dist_page):
+    page = dist_page.open("/query")
+    names = [o.get_attribute("value") for o in page.locator("#example option").all()]
+    assert names, "no example queries in data/queries/"
+    for name in names:
+        page.select_option("#example", name)
+        page.click("#run")
+        page.wait_for_function("""() => document.querySelector('#results').children.length > 0
+                                   || !document.getElementById('error').hidden""")
+        assert page.locator("#error").is_hidden(), (name, page.locator("#error").inner_text())
+        if page.locator("table.results").count():
+            assert page.locator("table.results thead th").count() >= 1, name
+    page.screenshot(path=str(ARTIFACTS / "query-last-example.png"), full_page=True)
+    dist_page.assert_clean()
+
+
 def test_hostile_labels_never_run(fixture_page):
     page = fixture_page.open("/id/xss-probe", "xss-probe")
     assert "<script>alert(1)</script>" in page.locator("h1").inner_text()
