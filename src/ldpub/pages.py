@@ -12,7 +12,6 @@ are there, and the pages degrade to plain property tables when they are not.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from collections import Counter, defaultdict
@@ -78,10 +77,6 @@ def local_name(iri: str) -> str:
 
 def document_iri(iri: str) -> str:
     return iri.split("#", 1)[0]
-
-
-def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) -> str:
-    return getattr(term, "value", "")
 
 
 def _int(term: object) -> int | None:
@@ -202,16 +197,6 @@ class Site:
 
     def objects(self, iri: str, predicate: str, graph=ox.DefaultGraph()) -> list:
         return [q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)]
-
-    @cached_property
-    def mtime_key(self) -> str:
-        """Changes whenever the data does: part of every ETag."""
-        h = hashlib.sha256()
-        h.update(self.base.encode())
-        h.update(str(len(self.store)).encode())
-        for store in self.extra_stores:
-            h.update(str(len(store)).encode())
-        return h.hexdigest()[:16]
 
     @cached_property
     def graph_names(self) -> set[str]:
@@ -899,7 +884,6 @@ def article_view(site: Site) -> dict | None:
         "label": site.label(site.article_iri) if site.article_iri else "Article",
         "paragraphs": paragraphs,
         "legend": [st for st in site.statuses.values() if st["iri"] in used],
-        "counts": Counter(c.slug for c in (site.claim_ref(x) for x, _ in site.selectors.items())),
     }
 
 
