@@ -1,0 +1,78 @@
+"""Plain-function tests of the endpoint's rules (no HTTP): negotiation, parameters, results."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from ldpub import negotiation as neg
+from ldpub.config import load_settings
+from ldpub.protocol import ProtocolError, check_query, parse_params
+from ldpub.results import to_csv, to_json, to_tsv, to_xml
+from ldpub.store import syntax_error
+
+
+@pytest.mark.parametrize(
+    ("accept", "offered", "expected"),
+    [
+        ("text/turtle;q=0.3, application/ld+json;q=0.3, */*;q=0.1", neg.GRAPH_TYPES, neg.TURTLE),
+        ("application/ld+json, text/turtle", neg.GRAPH_TYPES, neg.JSON_LD),  # client order on a tie
+        ("application/*", neg.RESULT_TYPES, neg.SPARQL_JSON),
+        ("text/plain", neg.GRAPH_TYPES, neg.N_TRIPLES),
+        ("image/*", neg.RESULT_TYPES, None),
+        ("*/*;q=0", neg.RESULT_TYPES, None),
+        ("garbage, text/csv;q=bad, text/tab-separated-values", neg.RESULT_TYPES, neg.TSV),
+    ],
+)
+def test_choose(accept, offered, expected):
+    assert neg.choose(accept, offered) == expected
+
+
+def test_format_override_and_406():
+    assert neg.negotiate("text/csv", "json", neg.RESULT_TYPES) == neg.SPARQL_JSON
+    assert neg.negotiate(None, "application/sparql-results+xml", neg.RESULT_TYPES) == neg.SPARQL_XML
+    assert neg.negotiate(None, "json", neg.GRAPH_TYPES) == neg.JSON_LD  # json on a graph: JSON-LD
+    with pytest.raises(neg.NotAcceptable) as exc:
+        neg.negotiate("image/png", None, neg.GRAPH_TYPES)
+    assert all(t in str(exc.value) for t in neg.GRAPH_TYPES)
+
+
+def test_prefers_html():
+    assert neg.prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+    assert not neg.prefers_html("text/turtle, text/html;q=0.5")
+    assert not neg.prefers_html(None)
+
+
+def test_parse_params_strict_utf8():
+    assert parse_params(b"query=a+b%20c&x=&query=%C3%A9") == [("query", "a b c"), ("x", ""), ("query", "é")]
+    with pytest.raises(ProtocolError) as exc:
+        parse_params(b"query=%FF")
+    assert exc.value.status == 400
+
+
+def test_check_query_statuses():
+    settings = load_settings(max_query_length=100)
+    for query, status in [("", 400), ("ASK {} #" + "x" * 200, 413), ("DROP ALL", 400),
+                          ("SELECT * FROM <http://elsewhere/> {}", 400)]:
+        with pytest.raises(ProtocolError) as exc:
+            check_query(query, settings, frozenset())
+        assert exc.value.status == status, query
+    assert check_query("SELECT * FROM <urn:g> {}", settings, frozenset({"urn:g"})).form == "SELECT"
+
+
+def test_syntax_error_position():
+    err = syntax_error("error at 3:14: expected one of FILTER")
+    assert err.status == 400 and err.detail == {"line": 3, "column": 14}
+    assert err.message == "Query syntax error at line 3, column 14: expected one of FILTER"
+
+
+def test_result_writers_escape():
+    tricky = ox.Literal('a "b", <c> & d\te\nf')
+    rows = [(ox.NamedNode("http://x/1"), tricky), (ox.BlankNode("b0"), None)]
+    variables = ["s", "o"]
+    for writer, fmt in ((to_json, ox.QueryResultsFormat.JSON), (to_xml, ox.QueryResultsFormat.XML),
+                        (to_tsv, ox.QueryResultsFormat.TSV)):
+        parsed = list(ox.parse_query_results(writer(variables, rows), format=fmt))
+        assert parsed[0]["o"] == tricky and parsed[1]["o"] is None
+    csv = to_csv(variables, rows).decode()
+    assert csv.startswith("s,o\r\nhttp://x/1,\"a \"\"b\"\", <c> & d\te\nf\"\r\n_:b0,\r\n")
