@@ -195,6 +195,32 @@ class Site:
     def default(self, s=None, p=None, o=None) -> list[ox.Quad]:
         return list(self.quads(s, p, o, ox.DefaultGraph()))
 
+    @cached_property
+    def super_properties(self) -> dict[str, set[str]]:
+        """Each property's strict super-properties, from the served ontology's rdfs:subPropertyOf."""
+        direct: dict[str, set[str]] = {}
+        for q in self.default(None, ox.NamedNode(RDFS + "subPropertyOf"), None):
+            direct.setdefault(q.subject.value, set()).add(q.object.value)
+        closure: dict[str, set[str]] = {}
+        for prop in direct:
+            seen, todo = set(), list(direct[prop])
+            while todo:
+                nxt = todo.pop()
+                if nxt not in seen and nxt != prop:
+                    seen.add(nxt)
+                    todo.extend(direct.get(nxt, ()))
+            closure[prop] = seen
+        return closure
+
+    def without_entailed(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """Drop the super-property copies the build materialised, so a page shows each fact once,
+        under its most specific property (the copies stay in the RDF for plain queries)."""
+        quads = list(quads)
+        entailed = {(q.subject, sup, q.object, q.graph_name)
+                    for q in quads for sup in self.super_properties.get(q.predicate.value, ())}
+        return [q for q in quads
+                if (q.subject, q.predicate.value, q.object, q.graph_name) not in entailed]
+
     def objects(self, iri: str, predicate: str, graph=ox.DefaultGraph()) -> list:
         return [q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)]
 
@@ -391,7 +417,8 @@ class Site:
     def claim_view(self, claim: str) -> ClaimView:
         node = ox.NamedNode(claim)
         statements = [Statement(self.term(q.subject), self.term(q.predicate), self.term(q.object))
-                      for q in sorted(self.quads(None, None, None, node), key=_quad_key)]
+                      for q in sorted(self.without_entailed(self.quads(None, None, None, node)),
+                                      key=_quad_key)]
         sel = self.selectors.get(claim)
         return ClaimView(
             ref=self.claim_ref(claim),
@@ -596,7 +623,8 @@ def property_rows(site: Site, iri: str, graph=ox.DefaultGraph(),
                   skip: Iterable[str] = ()) -> list[PropertyRow]:
     rows: dict[str, PropertyRow] = {}
     skip = set(skip)
-    for q in sorted(site.quads(ox.NamedNode(iri), None, None, graph), key=_quad_key):
+    for q in sorted(site.without_entailed(site.quads(ox.NamedNode(iri), None, None, graph)),
+                    key=_quad_key):
         p = q.predicate.value
         if p in skip:
             continue
