@@ -29,8 +29,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 DATA = Path(os.environ.get("BENCH_DATA", ROOT / "dist" / "dataset.trig"))
 ID = "https://w3id.org/kz-masimov/id/"
 
-# Used only while data/queries/*.rq do not exist: a label lookup, a DESCRIBE, a CONSTRUCT.
-FALLBACK_QUERIES = {
+# Always in the mix, beside the example queries: a label lookup, a DESCRIBE, a CONSTRUCT.
+EXTRA_QUERIES = {
     "label": f"SELECT ?label WHERE {{ <{ID}karim-masimov> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}",
     "describe": f"DESCRIBE <{ID}karim-masimov>",
     "construct": (
@@ -47,11 +47,9 @@ def free_port() -> int:
 
 
 def query_mix() -> dict[str, str]:
-    """The example queries (top level of data/queries, not federated ones), else the fallback."""
+    """The example queries (top level of data/queries, not federated ones) plus the three extras."""
     files = sorted((ROOT / "data" / "queries").glob("*.rq"))
-    if files:
-        return {f.stem: f.read_text(encoding="utf-8") for f in files}
-    return FALLBACK_QUERIES
+    return {**{f.stem: f.read_text(encoding="utf-8") for f in files}, **EXTRA_QUERIES}
 
 
 @dataclass
