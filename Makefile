@@ -30,7 +30,7 @@ sysdeps:
 	  fi; \
 	fi
 
-build: venv
+build: venv sysdeps
 	$(BIN)/ldpub build
 
 validate: venv
