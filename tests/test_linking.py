@@ -132,6 +132,17 @@ def test_linked_entities_exist_in_our_data():
         assert any(True for _ in ds.quads((URIRef(ID + slug), RDF.type, None, None))), slug
 
 
+def test_review_file_conforms_to_the_candidate_shape(review_dir):
+    review_graph = rdflib.Graph().parse(review_dir / "review.ttl")
+    assert any(review_graph.subjects(RDF.type, URIRef("https://w3id.org/kz-masimov/def#LinkCandidate")))
+    ok, text = shacl(review_graph)
+    assert ok, text
+    review_graph.add((URIRef(f"{ID}link/candidate/bad"), RDF.type,
+                      URIRef("https://w3id.org/kz-masimov/def#LinkCandidate")))
+    ok, text = shacl(review_graph)
+    assert not ok and "a candidate proposes exactly one Wikidata item IRI" in text
+
+
 def test_links_pass_their_shapes_and_bad_links_fail():
     data = links_graph() + rdflib.Graph().parse(ROOT / "ontology" / "links.ttl")
     ok, text = shacl(data)
