@@ -30,10 +30,10 @@ SKOS = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
 SCHEMA_SAMEAS = URIRef("https://schema.org/sameAs")
 KZM = rdflib.Namespace("https://w3id.org/kz-masimov/def#")
 
-CONFIRMED = {"kazakhstan": "Q232", "kyzylorda-oblast": "Q485322", "kyzylorda": "Q491123",
-             "taraz": "Q486545", "shymkent": "Q485496"}
+CONFIRMED = {"kazakhstan": "Q232", "kyzylorda-oblast": "Q485322", "taraz": "Q486545", "shymkent": "Q485496"}
 # fixture items that must come first for our entities (places: real QIDs; others: stand-ins)
-EXPECTED_FIRST = {**CONFIRMED, "karim-masimov": "Q9990001", "kairat-kojamuratov": "Q9990005", "cns": "Q9990010"}
+EXPECTED_FIRST = {**CONFIRMED, "kyzylorda": "Q491123", "karim-masimov": "Q9990001",
+                  "kairat-kojamuratov": "Q9990005", "cns": "Q9990010"}
 # distractors and the words their rejection must give
 DISTRACTORS = {
     ("karim-masimov", "Q9990002"): "Tajikistan",  # another Karim Massimov: a Tajik footballer
@@ -113,7 +113,9 @@ def test_confirmed_links_are_the_tsv_items_with_provenance():
         assert len(str(g.value(link, KZM.evidenceText))) > 40
         assert g.value(link, URIRef("http://www.w3.org/ns/prov#wasAttributedTo")) is not None
         assert g.value(link, URIRef("http://purl.org/dc/terms/created")) is not None
-    assert str(g.value(URIRef(f"{ID}link/kyzylorda-Q491123"), KZM.confidence)) == "medium"
+    # withheld: its only source is unreliable (see the comment in the links file)
+    assert (URIRef(ID + "kyzylorda"), None, None) not in g
+    assert "Withheld: id/kyzylorda" in LINKS.read_text(encoding="utf-8")
 
 
 def test_no_link_for_unconfirmed_or_absent_entities():
@@ -348,7 +350,7 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
     ds = rdflib.Dataset()
     ds.parse(target, format="trig")
     g = ds.graph(enrichment.ENRICHMENT_GRAPH)
-    assert (URIRef(WD + "Q491123"), URIRef("http://www.wikidata.org/prop/direct/P131"), URIRef(WD + "Q485322")) in g
+    assert (URIRef(WD + "Q486545"), URIRef("http://www.wikidata.org/prop/direct/P131"), URIRef(WD + "Q486657")) in g
     assert (URIRef(WD + "Q485322"), rdflib.RDFS.label, rdflib.Literal("Kyzylorda Region", lang="en")) in g
     statements = list(g.objects(URIRef(WD + "Q9990001"), URIRef("http://www.wikidata.org/prop/P39")))
     assert len(statements) == 2
@@ -358,7 +360,7 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
     assert not any(str(t).startswith("https://w3id.org/kz-masimov/") for triple in g for t in triple)
     assert not any(isinstance(t, BNode) for q in ds.quads() for t in q[:3])
     assert {str(c.identifier) for c in ds.graphs() if len(c)} <= {str(enrichment.ENRICHMENT_GRAPH), "urn:x-rdflib:default"}
-    d = ds.default_context
+    d = ds.default_graph
     prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
     assert d.value(enrichment.ENRICHMENT_GRAPH, prov.wasDerivedFrom) == URIRef(wikidata_stand_in)
     assert d.value(enrichment.ENRICHMENT_GRAPH, prov.generatedAtTime).datatype == rdflib.XSD.dateTime

@@ -85,7 +85,7 @@ def enrich_dataset(client: SparqlClient, links: list[Link], *, retrieved: dt.dat
     qids = sorted({l.qid for l in links}, key=lambda q: int(q[1:]))
     for t in fetch_triples(client, qids):
         g.add(t)
-    d = ds.default_context
+    d = ds.default_graph
     day = retrieved.date().isoformat()
     d.add((ENRICHMENT_GRAPH, RDF.type, PROV.Entity))
     d.add((ENRICHMENT_GRAPH, RDFS.label, Literal("Wikidata enrichment of the linked items", lang="en")))
@@ -138,7 +138,7 @@ def article_vs_wikidata(entity: str, article: Dataset, enrichment: Dataset | Gra
     if enrichment is not None:
         if isinstance(enrichment, Dataset):
             wd_graph = enrichment.graph(ENRICHMENT_GRAPH)
-            retrieved = enrichment.default_context.value(ENRICHMENT_GRAPH, PROV.generatedAtTime)
+            retrieved = enrichment.default_graph.value(ENRICHMENT_GRAPH, PROV.generatedAtTime)
         else:
             wd_graph = enrichment
     mine = [l for l in links if l.entity == entity]
@@ -172,13 +172,13 @@ def article_vs_wikidata(entity: str, article: Dataset, enrichment: Dataset | Gra
                     for o in union.objects(e, p)})
     def said(*words: str) -> list[str]:  # article statements whose predicate name has one of the words
         return sorted({
-            f"{_label([union], o)} (claim {g})" if g != article.default_context.identifier else _label([union], o)
+            f"{_label([union], o)} (claim {g})" if g != article.default_graph.identifier else _label([union], o)
             for _s, p, o, g in article.quads((e, None, None, None))
             if any(w in str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1].casefold() for w in words)
         })
 
     statements = sorted(
-        ({"predicate": str(p), "value": str(o), "graph": None if g is None or g == article.default_context.identifier else str(g)}
+        ({"predicate": str(p), "value": str(o), "graph": None if g is None or g == article.default_graph.identifier else str(g)}
          for s, p, o, g in article.quads((e, None, None, None))),
         key=lambda r: (r["graph"] or "", r["predicate"], r["value"]),
     )
