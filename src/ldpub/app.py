@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
+from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -28,6 +29,7 @@ from ldpub import service_description as sd
 from ldpub.config import Settings
 from ldpub.protocol import ProtocolError, read_query
 from ldpub.rdfio import load_store
+from ldpub.render import server_base
 from ldpub.store import QueryExecutor, QueryJob, make_executor
 from ldpub.void import graph_sizes, void_quads
 
@@ -103,8 +105,8 @@ def wants_json(request: Request) -> bool:
     if "json" in fmt:
         return True
     ranges = neg.parse_accept(request.headers.get("accept"))
-    top = max(ranges, key=lambda r: (r.q, -r.order))
-    return "json" in top.subtype
+    top = max(ranges, key=lambda r: (r.q, -r.order), default=None)  # none when Accept is all garbage
+    return top is not None and "json" in top.subtype
 
 
 def error_response(request: Request, exc: ProtocolError) -> Response:
@@ -125,12 +127,6 @@ def rdf_response(triples: Sequence[ox.Triple], media_type: str) -> Response:
     return Response(sd.serialize(triples, media_type), headers={"Vary": "Accept"}, media_type=content_type(media_type))
 
 
-def base_url(request: Request) -> str:
-    return sd.public_base_url(
-        request.url.scheme, request.headers.get("host", request.url.netloc), request.headers, request.scope.get("root_path", "")
-    )
-
-
 def fallback_query_page(endpoint: str) -> str:
     """Honest minimal page until ldpub.querypage (the HTML query editor) exists."""
     url = escape(endpoint)
@@ -143,6 +139,16 @@ def fallback_query_page(endpoint: str) -> str:
         f'<form action="{url}" method=get><textarea name=query rows=8 cols=80>'
         "SELECT * WHERE { ?s ?p ?o } LIMIT 10</textarea><br><button>Run</button></form></html>"
     )
+
+
+async def framework_error(request: Request, exc: HTTPException) -> Response:
+    """The router's own refusals (a PUT on a page: 405) in words naming the method and the path,
+    instead of the framework's bare {"detail": "Method Not Allowed"}."""
+    message = str(exc.detail)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "GET, HEAD")
+        message = f"{request.method} is not allowed on {request.url.path}: it is read-only (allowed: {allowed})"
+    return Response(message + "\n", exc.status_code, exc.headers, media_type="text/plain; charset=utf-8")
 
 
 CORS = dict(
@@ -198,7 +204,8 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         finally:
             await executor.close()
 
-    app = LdpubApp(title="ldpub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = LdpubApp(title="ldpub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                   exception_handlers={HTTPException: framework_error})
     app.state.settings = settings
     app.state.files = files
     app.state.dataset = dataset
@@ -216,7 +223,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         return tuple(base + DUMP_PATH + name for name in names)
 
     async def service_description(request: Request, fmt: str | None) -> Response:
-        base = base_url(request)
+        base = server_base(request)
         endpoint = base + "/sparql"
         if (fmt or "").lower() == "html" or (not fmt and neg.prefers_html(request.headers.get("accept"))):
             if importlib.util.find_spec("ldpub.querypage") is not None:
@@ -249,7 +256,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         return Response(result.body, headers=headers, media_type=content_type(media))
 
     async def well_known_void(request: Request) -> Response:
-        base = base_url(request)
+        base = server_base(request)
         media = neg.negotiate(request.headers.get("accept"), request.query_params.get("format"), neg.GRAPH_TYPES)
         quads = dataset_void(base + "/sparql", dump_urls(base))
         return rdf_response([q.triple for q in quads], media)

@@ -5,11 +5,14 @@ and an ETag from the file's SHA-256 (SHA256SUMS) with If-None-Match -> 304."""
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 
 from ldpub.config import Settings
 
@@ -36,6 +39,28 @@ DESCRIPTIONS = {
     "shapes.ttl": "the SHACL shapes",
     "context.jsonld": "the JSON-LD context",
 }
+
+
+class DumpResponse(FileResponse):
+    """A file of dist/, Range requests included. Starlette answers a Range that starts past the
+    end of the file with a bare 416; this one says why, as every 4xx of ldpub does."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reason = b""
+
+        async def explain(message: Message) -> None:
+            nonlocal reason
+            if message["type"] == "http.response.start" and message["status"] == 416:
+                headers = MutableHeaders(raw=list(message["headers"]))
+                size = headers.get("content-range", "").rpartition("/")[2]  # "bytes */SIZE"
+                reason = f"Range not satisfiable: {Path(self.path).name} has {size} bytes\n".encode()
+                headers["content-length"] = str(len(reason))
+                message = {**message, "headers": headers.raw}
+            elif message["type"] == "http.response.body" and reason:
+                message = {**message, "body": reason}
+            await send(message)
+
+        await super().__call__(scope, receive, explain)
 
 
 def media_type(name: str) -> tuple[str, str]:
@@ -66,13 +91,22 @@ def sha256sums(dist: Path) -> dict[str, str]:
     return out
 
 
-def file_path(settings: Settings, name: str) -> Path | None:
-    """A plain file directly inside dist/, or None (no paths, no dot-files)."""
-    dist = settings.dist_path.resolve()
-    if not name or name.startswith(".") or "/" in name or "\\" in name:
+def plain_file(folder: Path, name: str) -> Path | None:
+    """A regular file directly inside folder, or None (no paths, no dot-files).
+
+    The name is matched against the folder's listing before the OS sees it: a URL can carry
+    any name (a NUL byte, 10 kB, '../x'), which open() and stat() answer with errors."""
+    folder = folder.resolve()
+    if not name or name.startswith("."):
         return None
-    path = (dist / name).resolve()
-    return path if path.parent == dist and path.is_file() else None
+    try:
+        with os.scandir(folder) as entries:
+            if name not in {entry.name for entry in entries}:
+                return None
+    except OSError:  # no such folder
+        return None
+    path = (folder / name).resolve()
+    return path if path.parent == folder and path.is_file() else None
 
 
 def sha256_of(path: Path, sums: dict[str, str] | None = None) -> str:
@@ -118,7 +152,7 @@ def accepts_gzip(header: str | None) -> bool:
 
 
 def serve(request: Request, settings: Settings, name: str) -> Response:
-    path = file_path(settings, name)
+    path = plain_file(settings.dist_path, name)
     if path is None:
         return PlainTextResponse(f"No dump named {name!r}. The list is on the landing page.\n", 404)
     media, _ = media_type(path.name)
@@ -135,4 +169,4 @@ def serve(request: Request, settings: Settings, name: str) -> Response:
         return Response(status_code=304, headers=headers)
     if media.startswith("text/"):
         media += "; charset=utf-8"
-    return FileResponse(send, media_type=media, headers=headers)
+    return DumpResponse(send, media_type=media, headers=headers)

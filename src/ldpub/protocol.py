@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ldpub.config import Settings
 from ldpub.sealing import Verdict, inspect_query
@@ -144,11 +144,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise ProtocolError(413, f"The request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError(413, f"The request body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(413, f"The request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client hung up (or sent broken chunks) mid-body: its fault, not ours
+        raise ProtocolError(400, "The request body ended early: the connection closed") from None
     return b"".join(chunks)
 
 
@@ -162,6 +165,9 @@ async def read_query(
     method = request.method
     if method == "POST":
         media = _media_type(request)
+        coding = request.headers.get("content-encoding", "identity").strip().lower()
+        if coding not in ("", "identity"):  # read as is, a gzipped query is a baffling syntax error
+            raise ProtocolError(415, f"Content-Encoding {coding!r} is not supported: send the query uncompressed")
         # Percent-encoding can triple a query's size; allow for it plus the other parameters.
         body = await read_body(request, 3 * settings.max_query_length + 8192)
         if media == FORM_URLENCODED:

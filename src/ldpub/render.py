@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from email.utils import formatdate, parsedate_to_datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -48,8 +50,60 @@ def settings_of(request: Request) -> Settings:
 
 def server_base(request: Request) -> str:
     """The public URL of this server, without a trailing slash (proxy headers respected)."""
-    return public_base_url(request.url.scheme, request.headers.get("host", request.url.netloc),
-                           request.headers, request.scope.get("root_path", ""))
+    host, port = request.scope.get("server") or ("localhost", None)
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    own = f"{host}:{port}" if port else host
+    return public_base_url(request.url.scheme, request.headers.get("host", own),
+                           request.headers, request.scope.get("root_path", ""), own)
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _iri_char(char: str) -> bool:
+    """RFC 3987 ucschar: the non-ASCII characters an IRI path may hold as they are."""
+    cp = ord(char)
+    return (0xA0 <= cp <= 0xD7FF or 0xF900 <= cp <= 0xFDCF or 0xFDF0 <= cp <= 0xFFEF
+            or (0x10000 <= cp <= 0xEFFFD and cp & 0xFFFF <= 0xFFFD and not 0xE0000 <= cp <= 0xE0FFF))
+
+
+def _unescape(run: re.Match[str]) -> str:
+    escapes = run.group()
+    octets = bytes.fromhex(escapes.replace("%", ""))
+    out, i = [], 0
+    while i < len(octets):
+        lead = octets[i]
+        size = 1 if lead < 0x80 else 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4
+        try:
+            char = octets[i:i + size].decode("utf-8")
+        except UnicodeDecodeError:
+            char = ""
+        if len(char) == 1 and (char in _UNRESERVED or _iri_char(char)):
+            out.append(char)
+            i += size
+        else:
+            out.append(escapes[3 * i:3 * i + 3])  # as sent: '%2f' stays '%2f'
+            i += 1
+    return "".join(out)
+
+
+def uri_to_iri(path: str) -> str:
+    """A URL path as the IRI it names (RFC 3987 3.2): escapes of unreserved ASCII and of UTF-8
+    characters allowed in IRIs are decoded, every other escape stays. So /id/%E2%98%83 names
+    id/☃, while /id/a%20b, /id/a%2Fb and /id/a%00 keep their escapes, as the IRIs in the data
+    do (decoding them all would turn a%2Fb into a/b and a%20b into an invalid IRI)."""
+    return _ESCAPES.sub(_unescape, path)
+
+
+def iri_path(request: Request) -> str:
+    """The part after the base IRI that this request's URL names: 'id/cns.ttl' for /id/cns.ttl."""
+    raw = request.scope.get("raw_path") or quote(request.url.path).encode()
+    path = raw.decode("utf-8", "replace")  # uvicorn gives ASCII; U+FFFD fails as an IRI later
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return uri_to_iri(path).lstrip("/")
 
 
 class Links:

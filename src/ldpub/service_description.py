@@ -7,6 +7,7 @@ description is built per base URL; the counts come from void.py and are computed
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
@@ -35,12 +36,28 @@ FORMAT_IRIS = {
 }
 
 
-def public_base_url(scheme: str, host: str, headers: Mapping[str, str], root_path: str = "") -> str:
+# What may go into the public URL as is. These values come from the client or a proxy, and
+# they become the endpoint IRI in RDF and the links of every page: a value that is not a URL
+# part (garbage, "evil.com/<script>") is ignored, never trusted.
+_SCHEME = re.compile(r"https?", re.IGNORECASE)
+_HOST = re.compile(r"(?:[A-Za-z0-9_~.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")  # name or [IPv6], :port
+_PREFIX = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*")  # RFC 3986 path
+
+
+def public_base_url(
+    scheme: str, host: str, headers: Mapping[str, str], root_path: str = "", server: str = "localhost"
+) -> str:
     """Scheme://host/prefix as the client saw it: X-Forwarded-Proto/Host/Prefix win when a
-    proxy sets them (first value of a comma list)."""
-    proto = headers.get("x-forwarded-proto", "").split(",")[0].strip() or scheme
-    fwd_host = headers.get("x-forwarded-host", "").split(",")[0].strip() or host
-    prefix = headers.get("x-forwarded-prefix", "").split(",")[0].strip() or root_path
+    proxy sets them (first value of a comma list). A Host that is no host name falls back to
+    server (this server's own address)."""
+
+    def forwarded(name: str, pattern: re.Pattern[str], default: str) -> str:
+        value = headers.get(name, "").split(",")[0].strip()
+        return value if value and pattern.fullmatch(value) else default
+
+    proto = forwarded("x-forwarded-proto", _SCHEME, scheme).lower()
+    fwd_host = forwarded("x-forwarded-host", _HOST, host if _HOST.fullmatch(host) else server)
+    prefix = forwarded("x-forwarded-prefix", _PREFIX, root_path)
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
     return f"{proto}://{fwd_host}{prefix}"
 

@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from ldpub import downloads, dumps, negotiation as neg, pages, querypage
-from ldpub.render import (STATIC_DIR, Links, cached, jsonld_context, page, prefixes, server_base,
-                          settings_of, site_of)
+from ldpub.render import (STATIC_DIR, Links, cached, iri_path, jsonld_context, page, prefixes,
+                          server_base, settings_of, site_of)
 
 router = APIRouter()
 GET = ["GET", "HEAD"]
@@ -107,9 +107,15 @@ def not_acceptable() -> Response:
                              headers={"Vary": "Accept"})
 
 
-def document(request: Request, local: str) -> Response:
-    """Dereference base IRI + local (an entity, claim, /def, /shapes …) in the wanted format."""
+def document(request: Request) -> Response:
+    """Dereference the IRI the URL names (an entity, claim, /def, /shapes …) in the wanted format."""
     site = site_of(request)
+    local = iri_path(request)
+    try:
+        ox.NamedNode(site.iri_of_path(local))
+    except ValueError as exc:  # e.g. a '<', '|' or a broken %-escape: no data can use that IRI
+        return PlainTextResponse(f"Bad IRI: the path /{local} does not make a valid IRI under "
+                                 f"{site.base} ({exc}). Percent-encode such characters.\n", 400)
     local, suffix_media = split_suffix(site, local)
     iri = site.iri_of_path(local)
     media = suffix_media or choose(request)
@@ -200,9 +206,9 @@ async def query_file(request: Request, name: str) -> Response:
 
 @router.api_route("/static/{name}", methods=GET, include_in_schema=False)
 async def static(request: Request, name: str) -> Response:
-    path = (STATIC_DIR / name).resolve()
-    if path.parent != STATIC_DIR or not path.is_file():
-        return PlainTextResponse("Not found.\n", 404)
+    path = downloads.plain_file(STATIC_DIR, name)
+    if path is None:
+        return PlainTextResponse(f"No static file named {name!r}.\n", 404)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return cached(request, path.read_bytes(), media, {"Cache-Control": "public, max-age=3600"})
 
@@ -218,25 +224,9 @@ async def download(request: Request, name: str) -> Response:
     return downloads.serve(request, settings_of(request), name)
 
 
-@router.api_route("/def", methods=GET, include_in_schema=False)
-@router.api_route("/shapes", methods=GET, include_in_schema=False)
-async def vocabulary(request: Request) -> Response:
-    return document(request, request.url.path.rsplit("/", 1)[1])
-
-
-@router.api_route("/def.{ext}", methods=GET, include_in_schema=False)
-@router.api_route("/shapes.{ext}", methods=GET, include_in_schema=False)
-async def vocabulary_format(request: Request, ext: str) -> Response:
-    return document(request, request.url.path.rsplit("/", 1)[1])
-
-
-@router.api_route("/id/{path:path}", methods=GET, include_in_schema=False)
-async def resource(request: Request, path: str) -> Response:
-    return document(request, "id/" + path)
-
-
-# Last: any other IRI under the base (e.g. a graph name like /graph/x) — so this router must be
-# included after the endpoint's own routes (it is: see create_app).
+# Last: every other path names an IRI under the base — /def, /shapes, /id/…, and any other IRI
+# (e.g. a graph name like /graph/x) — so this router must be included after the endpoint's own
+# routes (it is: see create_app).
 @router.api_route("/{path:path}", methods=GET, include_in_schema=False)
-async def any_iri(request: Request, path: str) -> Response:
-    return document(request, path)
+async def resource(request: Request) -> Response:
+    return document(request)
