@@ -4,6 +4,10 @@ proven with a local fake SPARQL service that counts every request it gets."""
 from __future__ import annotations
 
 import http.server
+import json
+import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -12,6 +16,7 @@ import pytest
 
 from conftest import FIXTURES, ENDPOINT_TEST_ENV, serve_process
 from ldpub.sealing import inspect_query
+from ldpub.worker import EVALUATION_ERROR, OK, READY, read_frame
 
 ID = "https://w3id.org/kz-masimov/id/"
 ANSWER = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"from afar"}}]}}'
@@ -66,13 +71,23 @@ def ask(endpoint, query: str) -> httpx.Response:
         ("BASE <{base}> SELECT * FROM <sparql> WHERE { ?x ?p ?o }", "FROM <"),
         ("LOAD <{url}>", "LOAD"),
         ("LOAD <{url}> INTO GRAPH <urn:g>", "LOAD"),
+        # escapes the engine accepts, which once made the lexer lose step and read SERVICE as a comment
+        ("PREFIX ex: <http://e/> SELECT * WHERE { BIND(ex:a\\# AS ?z) SERVICE <{url}> { ?x ?p ?o } }", "SERVICE"),
+        ("PREFIX ex: <http://e/> SELECT * WHERE { BIND(ex:a\\' AS ?z) SERVICE <{url}> { ?x ?p ?o } } #'",
+         "SERVICE"),
+        ("SELECT * WHERE { BIND(<http://e/\\u0061#> AS ?z) SERVICE <{url}> { ?x ?p ?o } }", "SERVICE"),
+        ("SELECT * WHERE { SERVICE <{url_escaped}> { ?x ?p ?o } }", "SERVICE <{url}>"),
+        ("PREFIX r: <{base}> SELECT * WHERE { SERVICE r:sp\\-arql { ?x ?p ?o } }", "SERVICE"),
+        ("SELECT * WHERE { ?s ?p ?o } \\ SERVICE <{url}> { }", "backslash"),
     ],
 )
 def test_outward_clauses_are_refused_without_a_request(endpoint, fake, template, clause):
-    query = template.replace("{url}", fake.url).replace("{base}", fake.url.rsplit("/", 1)[0] + "/")
+    base = fake.url.rsplit("/", 1)[0] + "/"
+    escaped = fake.url.replace("s", "\\u0073")  # UCHAR inside the IRI itself
+    query = template.replace("{url_escaped}", escaped).replace("{url}", fake.url).replace("{base}", base)
     r = ask(endpoint, query)
     assert r.status_code == 400, r.text
-    assert clause in r.text
+    assert clause.replace("{url}", fake.url) in r.text
     assert fake.hits == []
 
 
@@ -121,3 +136,36 @@ def test_allowlisted_service_is_called(fake, tmp_path):
         assert len(fake.hits) == before + 1
         sd = httpx.get(served.url + "/sparql", headers={"Accept": "text/turtle"}).text
         assert "BasicFederatedQuery" in sd
+
+
+
+def worker_answer(offline: bool, query: str) -> tuple[int, str, str]:
+    """One query sent straight to a worker process, below the lexer: (kind, body, stderr)."""
+    cmd = [sys.executable, "-m", "ldpub.worker", *(["--offline"] if offline else []), str(FIXTURES / "endpoint.trig")]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert read_frame(proc.stdout)[0] == READY
+        request = {"q": query, "dg": None, "ng": None, "mt": "application/sparql-results+json", "limit": 10}
+        body = json.dumps(request).encode()
+        proc.stdin.write(struct.pack(">I", len(body)) + body)
+        proc.stdin.flush()
+        answer = read_frame(proc.stdout)
+        proc.stdin.close()
+        return answer[0], answer[2:].decode("utf-8", "replace"), proc.stderr.read().decode()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_offline_worker_cannot_reach_the_network_even_if_the_seal_missed(fake):
+    query = f"SELECT ?x WHERE {{ SERVICE <{fake.url}> {{ ?x ?p ?o }} }}"
+    before = len(fake.hits)
+    kind, body, stderr = worker_answer(offline=True, query=query)
+    if "could not drop network access" in stderr:
+        pytest.skip(f"this kernel refuses network namespaces: {stderr.strip()}")
+    assert kind == EVALUATION_ERROR, body
+    assert len(fake.hits) == before
+    # the same worker online does reach it: the offline result is the namespace, not a broken query
+    kind, body, _ = worker_answer(offline=False, query=query)
+    assert kind == OK and "from afar" in body
+    assert len(fake.hits) == before + 1

@@ -20,15 +20,18 @@ _TOKEN = re.compile(
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.\-:%\\]|%[0-9A-Fa-f]{2})*)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:[\w.\-:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
   | (?P<word>[^\W\d][\w\-]*)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+_UCHAR = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+_LOCAL_ESC = re.compile(r"\\(.)")
 
 # Update operations (SPARQL 1.1 Update). In a query none of these words can appear bare.
 UPDATE_KEYWORDS = frozenset(
@@ -82,11 +85,12 @@ def inspect_query(query: str) -> Verdict:
         if tok is None:
             return None
         if tok.kind == "iri":
-            return urljoin(base, tok.text[1:-1]) if base else tok.text[1:-1]
+            iri = _UCHAR.sub(lambda m: chr(int(m.group()[2:], 16)), tok.text[1:-1])
+            return urljoin(base, iri) if base else iri
         if tok.kind == "pname":
             prefix, _, local = tok.text.partition(":")
             if prefix in prefixes:
-                return prefixes[prefix] + local
+                return prefixes[prefix] + _LOCAL_ESC.sub(r"\1", local)
         return None
 
     i = 0
@@ -94,6 +98,10 @@ def inspect_query(query: str) -> Verdict:
     while i < n:
         tok = toks[i]
         nxt = toks[i + 1] if i + 1 < n else None
+        if tok.kind == "other" and tok.text == "\\":
+            # Outside strings, IRIs and prefixed names a backslash is never SPARQL: if the lexer meets
+            # one it has lost step with the engine, so it fails closed rather than guess.
+            problems.append("a backslash outside a string, IRI or prefixed name")
         if tok.kind != "word":
             i += 1
             continue

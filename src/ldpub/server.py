@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files] or default_files(settings)
     check_files(files)
     # The first query worker loads the data while this process imports the web stack.
-    from ldpub.store import make_executor, prespawn
+    from ldpub.store import make_executor, prespawn, workers_offline
 
-    first_worker = prespawn(files)
+    first_worker = prespawn(files, workers_offline(settings))
 
     import uvicorn
 

@@ -77,14 +77,20 @@ def syntax_error(message: str) -> ProtocolError:
     return ProtocolError(400, f"Query syntax error{where}: {message}", detail=detail)
 
 
-def worker_command(files: list[str]) -> list[str]:
-    return [sys.executable, "-m", "ldpub.worker", *files]
+def worker_command(files: list[str], offline: bool) -> list[str]:
+    return [sys.executable, "-m", "ldpub.worker", *(["--offline"] if offline else []), *files]
 
 
-def prespawn(files: list[str | Path]) -> subprocess.Popen:
+def workers_offline(settings: Settings) -> bool:
+    """With no SERVICE allowed, workers drop their network: a lexer gap cannot become an SSRF."""
+    return not settings.service_allowlist
+
+
+def prespawn(files: list[str | Path], offline: bool) -> subprocess.Popen:
     """Start the first worker before the event loop exists, so it loads the data while the main
     process is still importing the web stack (start-up time); WorkerPool adopts it."""
-    return subprocess.Popen(worker_command([str(f) for f in files]), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    return subprocess.Popen(worker_command([str(f) for f in files], offline),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
 
 class _Adopted:
@@ -117,9 +123,9 @@ class Worker:
         self.stdout = stdout
 
     @classmethod
-    async def spawn(cls, files: list[str]) -> Worker:
+    async def spawn(cls, files: list[str], offline: bool) -> Worker:
         proc = await asyncio.create_subprocess_exec(
-            *worker_command(files), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            *worker_command(files, offline), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert proc.stdin is not None and proc.stdout is not None
         return await cls(proc, proc.stdin, proc.stdout).ready()
@@ -175,7 +181,7 @@ class WorkerPool:
         if self.prespawned is not None:
             worker = await Worker.adopt(self.prespawned)
         else:
-            worker = await Worker.spawn(self.files)
+            worker = await Worker.spawn(self.files, workers_offline(self.settings))
         self.workers.add(worker)
         self.idle.put_nowait(worker)
 
@@ -196,7 +202,7 @@ class WorkerPool:
             if reap is not None:
                 await reap.proc.wait()  # collect the killed process first
             try:
-                worker = await Worker.spawn(self.files)
+                worker = await Worker.spawn(self.files, workers_offline(self.settings))
             except (OSError, RuntimeError, asyncio.IncompleteReadError) as exc:
                 self.size -= 1
                 log.error("could not start a query worker: %s", exc)

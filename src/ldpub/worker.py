@@ -13,7 +13,9 @@ Wire format on stdin/stdout, each message framed by a 4-byte big-endian length:
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import struct
 import sys
 from typing import BinaryIO
@@ -82,6 +84,22 @@ def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
     return truncated, ox.serialize(triples[:limit], format=rdf_format)
 
 
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def drop_network() -> bool:
+    """Move this process into an empty network namespace (only a down loopback), so no query can
+    reach any host whatever the lexer missed. Root may do it directly; others through a user
+    namespace. False where the kernel refuses: then the lexer's seal is the only guard."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            return True
+    print(f"ldpub.worker: could not drop network access ({os.strerror(ctypes.get_errno())}); "
+          "relying on the query seal", file=sys.stderr)
+    return False
+
+
 def serve(paths: list[str], inp: BinaryIO, out: BinaryIO) -> None:
     store = load_store(paths)
     write_frame(out, READY, False, str(len(store)).encode())
@@ -96,4 +114,8 @@ def serve(paths: list[str], inp: BinaryIO, out: BinaryIO) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer)
+    args = sys.argv[1:]
+    if args[:1] == ["--offline"]:
+        args = args[1:]
+        drop_network()
+    serve(args, sys.stdin.buffer, sys.stdout.buffer)
