@@ -12,7 +12,10 @@ import pyoxigraph as ox
 import pytest
 
 from ldpub.build import BuildError, build_dataset
-from ldpub.materialise import CLAIM, DEFAULT, FACTUAL_STATUSES, KZM, RDF_TYPE, STATUS, by_graph
+from ldpub.materialise import CLAIM, DEFAULT, KZM, RDF_TYPE, STATUS, by_graph
+
+# The rule under test (issue 2): only these two statuses may put assertions in the default graph.
+FACTUAL_STATUSES = frozenset({"official-statement", "reported-fact"})
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE = "https://w3id.org/kz-masimov/"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 KZM = "https://w3id.org/kz-masimov/def#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -28,16 +28,12 @@ CLAIM = NamedNode(KZM + "Claim")
 STATUS = NamedNode(KZM + "status")
 MENTIONS = NamedNode(KZM + "mentions")
 MENTIONED_IN = NamedNode(KZM + "mentionedIn")
+# Which statuses put a claim's assertions in the default graph is data: the ontology flags them.
+ASSERTED_IN_DEFAULT = NamedNode(KZM + "assertedInDefaultGraph")
+TRUE = Literal("true", datatype=NamedNode(XSD + "boolean"))
 DEFAULT = DefaultGraph()
 
-# The two statuses whose assertions are copied into the default graph (docs/modelling.md).
-FACTUAL_STATUSES = frozenset({"official-statement", "reported-fact"})
-
 Graphs = dict[object, set[tuple]]  # graph name -> {(s, p, o)}
-
-
-def status_iri(base_iri: str, name: str) -> NamedNode:
-    return NamedNode(f"{base_iri}id/status/{name}")
 
 
 def by_graph(quads: Iterable[Quad]) -> Graphs:
@@ -113,10 +109,11 @@ def claim_statuses(default: set[tuple]) -> dict[NamedNode, set[NamedNode]]:
     return statuses
 
 
-def factual_graphs(graphs: Graphs, base_iri: str) -> list[NamedNode]:
-    """Named graphs whose claim has a FACTUAL status (and no other status)."""
-    factual = {status_iri(base_iri, n) for n in FACTUAL_STATUSES}
-    statuses = claim_statuses(graphs.get(DEFAULT, set()))
+def factual_graphs(graphs: Graphs) -> list[NamedNode]:
+    """Named graphs whose claim has only statuses flagged kzm:assertedInDefaultGraph true."""
+    default = graphs.get(DEFAULT, set())
+    factual = {s for s, p, o in default if p == ASSERTED_IN_DEFAULT and o == TRUE}
+    statuses = claim_statuses(default)
     return sorted(
         (g for g in graphs if g != DEFAULT and statuses.get(g) and statuses[g] <= factual),
         key=lambda n: n.value,
@@ -147,7 +144,7 @@ def materialise(quads: Iterable[Quad], ontology: Iterable[tuple], base_iri: str)
         if g != DEFAULT:
             triples |= entailed(triples, superclasses, superproperties)
     default = graphs[DEFAULT]
-    for g in factual_graphs(graphs, base_iri):
+    for g in factual_graphs(graphs):
         default |= graphs[g]
     default |= mentions(graphs, base_iri)
     default |= entailed(default, superclasses, superproperties)
