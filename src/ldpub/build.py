@@ -41,7 +41,7 @@ def canonical(quads: list[Quad]) -> list[Quad]:
     if not any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)):
         return quads
     dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return list(dataset)
 
 

@@ -98,6 +98,8 @@ def check_query(query: str, settings: Settings, held_graphs: Collection[str]) ->
             f"The query is longer than {settings.max_query_length} bytes (max_query_length)",
         )
     verdict = inspect_query(query)
+    if verdict.lexical:
+        raise ProtocolError(400, f"The query is refused: {verdict.lexical}")
     if verdict.update:
         raise ProtocolError(400, f"{READ_ONLY} (found {verdict.update})")
     for clause in verdict.problems:

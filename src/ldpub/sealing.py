@@ -44,6 +44,7 @@ QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 class Token:
     kind: str
     text: str
+    start: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Verdict:
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())  # unresolvable clause targets
+    lexical: str | None = None  # where the lexer lost step with SPARQL: refuse rather than guess
 
 
 def tokens(query: str) -> list[Token]:
@@ -64,13 +66,24 @@ def tokens(query: str) -> list[Token]:
     for match in _TOKEN.finditer(query):
         kind = match.lastgroup or "other"
         if kind not in ("ws", "comment"):
-            out.append(Token(kind, match.group()))
+            out.append(Token(kind, match.group(), match.start()))
     return out
 
 
-@lru_cache(maxsize=4096)
+CACHE_QUERY_CHARS = 4096  # longer queries are lexed every time: the cache holds at most ~16 MB
+
+
 def inspect_query(query: str) -> Verdict:
-    """Lex the query once (cached per query string) and report its form and its outward clauses."""
+    """Report the query's form and its outward clauses (cached for ordinary-size queries)."""
+    return _inspect_cached(query) if len(query) <= CACHE_QUERY_CHARS else _inspect(query)
+
+
+@lru_cache(maxsize=4096)
+def _inspect_cached(query: str) -> Verdict:
+    return _inspect(query)
+
+
+def _inspect(query: str) -> Verdict:
     toks = tokens(query)
     prefixes: dict[str, str] = {}
     base = ""
@@ -80,6 +93,7 @@ def inspect_query(query: str) -> Verdict:
     froms: list[str] = []
     from_named: list[str] = []
     problems: list[str] = []
+    lexical: str | None = None
 
     def resolve(tok: Token | None) -> str | None:
         if tok is None:
@@ -101,7 +115,9 @@ def inspect_query(query: str) -> Verdict:
         if tok.kind == "other" and tok.text == "\\":
             # Outside strings, IRIs and prefixed names a backslash is never SPARQL: if the lexer meets
             # one it has lost step with the engine, so it fails closed rather than guess.
-            problems.append("a backslash outside a string, IRI or prefixed name")
+            lexical = lexical or (
+                f"a backslash outside a string, IRI or prefixed name (at character {tok.start})"
+            )
         if tok.kind != "word":
             i += 1
             continue
@@ -151,4 +167,5 @@ def inspect_query(query: str) -> Verdict:
         from_graphs=tuple(froms),
         from_named_graphs=tuple(from_named),
         problems=tuple(problems),
+        lexical=lexical,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
-import sys
 import time
 import warnings
 from collections import defaultdict
@@ -342,6 +341,3 @@ def run(args: argparse.Namespace) -> int:
     print(report.text(prefixes(settings)))
     return 0 if report.conforms else 1
 
-
-if __name__ == "__main__":
-    sys.exit(run(argparse.ArgumentParser().parse_args()))
