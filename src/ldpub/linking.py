@@ -6,7 +6,7 @@
 
 Candidates come from exact label/alias look-ups of our labels and their spelling variants
 (data/linking/transliterations.tsv) in en/ru/kk; each is checked against what the article says
-(kind of thing, country Kazakhstan, office held around the article's date) and scored with the
+(kind of thing, the article's country, office held around the article's date) and scored with the
 evidence for every point. Nothing is written to data/ unless a reviewer runs `accept` (or asks for
 --auto-accept, which only takes an unambiguous candidate at or above the threshold).
 """
@@ -37,8 +37,6 @@ DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 WD = "http://www.wikidata.org/entity/"
 QID_IRI = re.compile(r"^http://www\.wikidata\.org/entity/(Q[1-9][0-9]*)$")
 QID = re.compile(r"^Q[1-9][0-9]*$")
-HOME_COUNTRY = "Q232"  # Kazakhstan: the country every linked thing of the article is in
-AS_OF = "2017-05-16"  # the date of the events the article reports
 THRESHOLD = 80  # at or above: "propose"; below: "review" (never accepted automatically)
 AUTO_MARGIN = 20  # --auto-accept also needs this lead over the runner-up
 LANGS = ("en", "ru", "kk")
@@ -213,10 +211,15 @@ class Kinds:
     classes: list[tuple[str, str]]  # (class IRI, kind), first match wins
     roots: dict[str, dict[str, str]]  # kind -> {QID: label}
     country_prop: dict[str, str]  # kind -> PID
+    # Facts about the article the candidates are checked against (rows "article country|date").
+    country: str = ""  # QID of the article's country
+    country_label: str = ""
+    as_of: str = ""  # YYYY-MM-DD: offices are checked around this date
+    description_pattern: str = ""  # regex: a description matching it mentions the article's country
 
     @classmethod
     def load(cls, path: Path) -> "Kinds":
-        classes, roots, props = [], {}, {}
+        classes, roots, props, article = [], {}, {}, {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -227,7 +230,11 @@ class Kinds:
                 roots.setdefault(row[1], {})[row[2]] = row[3]
             elif row[0] == "country":
                 props[row[1]] = row[2]
-        return cls(classes, roots, props)
+            elif row[0] == "article":
+                article[row[1]] = row[2:]
+        country, label = (article.get("country", []) + ["", ""])[:2]
+        return cls(classes, roots, props, country, label, (article.get("date") or [""])[0],
+                   (article.get("description") or [""])[0])
 
 
 @dataclass
@@ -420,9 +427,9 @@ def _shift_year(day: str, years: int) -> str:
     return f"{int(day[:4]) + years:04d}{day[4:]}"
 
 
-def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, *, as_of: str = AS_OF,
-          country: str = HOME_COUNTRY) -> Candidate:
+def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, *, as_of: str = "") -> Candidate:
     """Fill cand.score, .decision and .evidence (one line per point given or reason to reject)."""
+    as_of, country, country_label = as_of or kinds.as_of, kinds.country, kinds.country_label
     e, ev, cap = cand.entity, [], 100
     labels = facts.labels.get("label", [])
     cand.label = next((t for t, lang in labels if lang == "en"), labels[0][0] if labels else cand.qid)
@@ -462,12 +469,12 @@ def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, 
     seen = facts.countries.get(pid, {})
     if country in seen or (e.kind == "country" and cand.qid == country):
         points += 20
-        ev.append(f"+20 country: {pid} {seen.get(country, 'Kazakhstan')} ({country})")
+        ev.append(f"+20 country: {pid} {seen.get(country, country_label)} ({country})")
     elif seen:
         other = ", ".join(f"{lab or '?'} ({q})" for q, lab in sorted(seen.items()))
-        ev.append(f"REJECT country: {pid} is {other}, not Kazakhstan ({country}) as in the article")
+        ev.append(f"REJECT country: {pid} is {other}, not {country_label} ({country}) as in the article")
     else:
-        ev.append(f"+0 country: no {pid} statement to check against Kazakhstan ({country})")
+        ev.append(f"+0 country: no {pid} statement to check against {country_label} ({country})")
 
     # 4. office held around the article's date (persons)
     if e.kind == "person":
@@ -493,9 +500,9 @@ def score(cand: Candidate, facts: ItemFacts, kinds: Kinds, table: VariantTable, 
                       "only with an office around the article's date")
 
     # 5. description
-    if re.search(r"kazakh|казах|қазақ", cand.description, re.I):
+    if kinds.description_pattern and re.search(kinds.description_pattern, cand.description, re.I):
         points += 5
-        ev.append(f"+5 description: '{cand.description}' mentions Kazakhstan")
+        ev.append(f"+5 description: '{cand.description}' mentions {kinds.country_label}")
 
     cand.score = min(points, 100, cap)
     cand.evidence = ev
@@ -513,7 +520,7 @@ def rank(cands: list[Candidate]) -> dict[str, list[Candidate]]:
 
 
 def propose(client: SparqlClient, entities: list[OurEntity], kinds: Kinds, table: VariantTable,
-            *, as_of: str = AS_OF) -> dict[str, list[Candidate]]:
+            *, as_of: str = "") -> dict[str, list[Candidate]]:
     cands = find_candidates(client, entities, table)
     facts = fetch_facts(client, sorted({c.qid for c in cands}), kinds)
     for c in cands:
@@ -703,7 +710,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between requests (default 1)")
     parser.add_argument("--entity", action="append", default=[], help="only this entity (slug or IRI); repeatable")
-    parser.add_argument("--as-of", default=AS_OF, help=f"date the article's offices are checked at ({AS_OF})")
+    parser.add_argument("--as-of", default="",
+                        help="date the article's offices are checked at (default: the 'article date' row of data/linking/kinds.tsv)")
     parser.add_argument("--data", type=Path, action="append", default=[],
                         help="RDF files with our entities (default: ontology/*.ttl, data/*.ttl, data/*.trig)")
     parser.add_argument("--links", type=Path, help="links file (default data/wikidata-links.ttl)")
