@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -165,6 +166,14 @@ def test_hostile_labels_never_run(fixture_page):
     assert page.locator("td", has_text="<img src=x onerror=alert(3)>").count() == 0  # not a label
     assert page.locator("td", has_text="<script>alert(1)</script>").count() >= 1
     page.wait_for_timeout(200)
+    page = fixture_page.open("/query?query=" + quote('SELECT (IRI("javascript:alert(1)") AS ?x) {}'))
+    page.click("#run")
+    page.wait_for_selector("table.results tbody tr")
+    assert page.locator("td", has_text="javascript:alert(1)").count() == 1
+    assert page.locator('a[href^="javascript:" i]').count() == 0
+    page = fixture_page.open("/id/xss-probe", "xss-probe")
+    assert page.locator('a[href^="javascript:" i]').count() == 0
+    assert page.locator('span.iri-text[title="javascript:alert(4)"]').count() >= 1
     fixture_page.assert_clean()
 
 

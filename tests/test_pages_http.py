@@ -218,6 +218,8 @@ def test_hostile_labels_are_text(fixture_client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\\u003c/script\\u003e" in html  # inside the JSON-LD script
     assert "&lt;img src=x onerror=alert(3)&gt;" in html
+    # a javascript: IRI in the data is shown as text, never as a live link
+    assert "javascript:alert(4)" in html and 'href="javascript:' not in html.lower()
     landing = fixture_client.get("/").text
     check_html(landing)
 

@@ -106,6 +106,11 @@ def iri_path(request: Request) -> str:
     return uri_to_iri(path).lstrip("/")
 
 
+def is_web_iri(iri: str) -> bool:
+    """True for an http(s) IRI, the only kind a page may link to."""
+    return iri[:8].lower().startswith(("http://", "https://"))
+
+
 class Links:
     """Canonical IRI <-> URL on this server."""
 
@@ -113,11 +118,13 @@ class Links:
         self.base_iri = base_iri
         self.server = server.rstrip("/") + "/"
 
-    def __call__(self, iri: str) -> str:
-        """The URL to follow for an IRI: ours map to this server, the rest link out."""
+    def __call__(self, iri: str) -> str | None:
+        """The URL to follow for an IRI: ours map to this server, other http(s) IRIs link out.
+        Any other scheme (javascript:, data:, …) gives None: data must never become a live
+        script link, so the templates show such an IRI as text."""
         if iri.startswith(self.base_iri):
             return self.server + iri[len(self.base_iri):]
-        return iri
+        return iri if is_web_iri(iri) else None
 
     def url(self, path: str) -> str:
         return self.server + path.lstrip("/")

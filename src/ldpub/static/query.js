@@ -14,8 +14,11 @@
   var download = document.getElementById("download");
   var urls = [];
 
+  // The URL to follow for an IRI, or null: only http(s) IRIs may become links, so a result
+  // such as IRI("javascript:alert(1)") is shown as text, never made clickable.
   function localUrl(iri) {
-    return iri.indexOf(base) === 0 ? site + iri.slice(base.length) : iri;
+    if (iri.indexOf(base) === 0) { return site + iri.slice(base.length); }
+    return /^https?:\/\//i.test(iri) ? iri : null;
   }
 
   function el(tag, text, cls) {
@@ -28,10 +31,13 @@
   function cell(term) {
     var td = el("td");
     if (!term) { return td; }
-    if (term.type === "uri") {
+    var href = term.type === "uri" ? localUrl(term.value) : null;
+    if (href) {
       var a = el("a", term.value);
-      a.href = localUrl(term.value);
+      a.href = href;
       td.appendChild(a);
+    } else if (term.type === "uri") {
+      td.appendChild(el("span", term.value, "iri-text"));
     } else {
       td.appendChild(el("span", term.value, term.type === "bnode" ? "bnode" : "lit"));
       if (term["xml:lang"]) { td.appendChild(el("span", " @" + term["xml:lang"], "lang")); }
