@@ -135,3 +135,19 @@ def test_pages_degrade_without_claims_or_article():
     assert view["label"] == "X" and view["claims"] == [] and view["own_claim"] is None
     assert pages.landing_view(bare, "T")["claims"] == []
     assert pages.ontology_view(bare, BASE + "def")["classes"] == []
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../../etc/passwd", "seeds/../../../etc/passwd"])
+def test_text_file_outside_the_root_is_never_read(name):
+    store = ox.Store()
+    article = ox.NamedNode(ID + "article")
+    store.add(ox.Quad(article, ox.NamedNode(BASE + "def#textFile"), ox.Literal(name)))
+    site = pages.Site(store, BASE, ROOT)
+    assert site.article_iri == article.value
+    assert site.article_text is None
+    assert pages.read_text_file(ROOT, name) is None
+
+
+def test_text_file_inside_the_root_is_read():
+    assert pages.read_text_file(ROOT, "seeds/000_f6b8256ec50a828e.txt").startswith("On the rise")
+    assert pages.read_text_file(ROOT, "seeds/nothing.txt") is None

@@ -86,6 +86,23 @@ def _int(term: object) -> int | None:
         return None
 
 
+def read_text_file(root: Path, name: str) -> str | None:
+    """The text of a kzm:textFile inside the project root, or None. The name comes from the
+    served data, so an absolute path or '..' that leaves the root (/etc/passwd) is refused:
+    data must not publish arbitrary files from the server's disk."""
+    base = root.resolve()
+    try:
+        path = (base / name).resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop
+        return None
+    if not path.is_relative_to(base) or not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def status_slug(iri: str | None) -> str:
     return re.sub(r"[^a-z0-9-]", "", local_name(iri).lower()) if iri else "none"
 
@@ -444,10 +461,9 @@ class Site:
         if not self.article_iri:
             return None
         for o in self.objects(self.article_iri, self.kzm("textFile")):
-            path = Path(o.value)
-            path = path if path.is_absolute() else self.root / path
-            if path.is_file():
-                return path.read_text(encoding="utf-8")
+            text = read_text_file(self.root, o.value)
+            if text is not None:
+                return text
         return None
 
     @cached_property
