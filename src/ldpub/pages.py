@@ -15,12 +15,15 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
+
+T = TypeVar("T")
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -187,12 +190,18 @@ class Site:
         self.root = root or Path.cwd()
         # Shapes (and anything else not loaded in the served store) for /shapes.
         self.extra_stores = [s for s in extra_stores if s is not store]
-        self.memo: dict[str, object] = {}  # lazily built extras (e.g. the rdflib copy for enrichment)
+        # Lazily built values (views, RDF bodies, the rdflib copy for enrichment). The data never
+        # changes while serving, so a value is kept for the process's life. Page routes run in
+        # the thread pool: two threads may build the same value (harmless), and each value is
+        # complete before the one dict assignment makes it visible.
+        self.memo: dict[Hashable, object] = {}
 
-    def memoised(self, key: str, build):
-        if key not in self.memo:
-            self.memo[key] = build()
-        return self.memo[key]
+    def memoised(self, key: Hashable, build: Callable[[], T]) -> T:
+        try:
+            return self.memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self.memo[key] = build()
+            return value
 
     # ------------------------------------------------------------ basics
     def kzm(self, name: str) -> str:

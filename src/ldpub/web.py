@@ -130,17 +130,26 @@ def document(request: Request) -> Response:
         headers.pop("Vary")
     if media == neg.HTML:
         return html_document(request, site, iri, headers)
-    body = serialize(request, pages.describe(site, iri), media)
-    return cached(request, body, media, headers, modified=getattr(site, "modified", None))
+    return cached(request, rdf_document(request, site, iri, media), media, headers,
+                  modified=getattr(site, "modified", None))
+
+
+def rdf_document(request: Request, site: pages.Site, iri: str, media: str) -> bytes:
+    """The description of an IRI in an RDF format, built once per (IRI, format): the data never
+    changes while serving, and the canonical IRIs in it do not depend on the request."""
+    return site.memoised(("rdf", iri, media), lambda: serialize(request, pages.describe(site, iri), media))
+
 
 
 def html_document(request: Request, site: pages.Site, iri: str, headers: dict[str, str]) -> Response:
     local = iri[len(site.base):]
     if local in ("def", "shapes"):
-        return page(request, "ontology.html", headers=headers, view=pages.ontology_view(site, iri),
-                    doc_kind=local)
-    return page(request, "entity.html", headers=headers, view=pages.entity_view(site, iri),
-                wikidata=pages.wikidata_comparison(site, iri, settings_of(request).data_path))
+        view = site.memoised(("ontology_view", iri), lambda: pages.ontology_view(site, iri))
+        return page(request, "ontology.html", headers=headers, view=view, doc_kind=local)
+    data_path = settings_of(request).data_path
+    view = site.memoised(("entity_view", iri), lambda: pages.entity_view(site, iri))
+    wikidata = site.memoised(("wikidata", iri), lambda: pages.wikidata_comparison(site, iri, data_path))
+    return page(request, "entity.html", headers=headers, view=view, wikidata=wikidata)
 
 
 def not_found(request: Request, site: pages.Site, iri: str, media: str) -> Response:
@@ -163,28 +172,31 @@ def not_found(request: Request, site: pages.Site, iri: str, media: str) -> Respo
 
 
 # --------------------------------------------------------------------------- routes
+# Plain `def`: Starlette runs these in its thread pool, so building a page (describe, views,
+# JSON-LD compaction) never blocks the event loop that answers /sparql.
 
 
 @router.api_route("/", methods=GET, include_in_schema=False)
-async def landing(request: Request) -> Response:
+def landing(request: Request) -> Response:
     site = site_of(request)
     media = choose(request)
     if media is None:
         return not_acceptable()
     dataset = site.base + "id/dataset"
     if media != neg.HTML and site.exists(dataset):
-        body = serialize(request, pages.describe(site, dataset), media)
+        body = rdf_document(request, site, dataset, media)
         return cached(request, body, media, {"Vary": "Accept"}, modified=getattr(site, "modified", None))
     settings = settings_of(request)
+    title = settings.title or "Linked data"
     return page(request, "landing.html", headers={"Vary": "Accept"},
-                view=pages.landing_view(site, settings.title or "Linked data"),
+                view=site.memoised(("landing_view", title), lambda: pages.landing_view(site, title)),
                 dumps=downloads.listing(settings), examples=querypage.examples(settings))
 
 
 @router.api_route("/article", methods=GET, include_in_schema=False)
-async def article(request: Request) -> Response:
+def article(request: Request) -> Response:
     site = site_of(request)
-    view = pages.article_view(site)
+    view = site.memoised("article_view", lambda: pages.article_view(site))
     if view is None:
         return page(request, "not_found.html", status=404, iri=site.base + "article",
                     suggestions=[], message="This dataset has no article text to show.")
@@ -192,12 +204,12 @@ async def article(request: Request) -> Response:
 
 
 @router.api_route("/query", methods=GET, include_in_schema=False)
-async def query_page(request: Request) -> Response:
+def query_page(request: Request) -> Response:
     return querypage.render(request, settings_of(request))
 
 
 @router.api_route("/queries/{name}", methods=GET, include_in_schema=False)
-async def query_file(request: Request, name: str) -> Response:
+def query_file(request: Request, name: str) -> Response:
     for ex in querypage.examples(settings_of(request)):
         if ex["file"] == name:
             return cached(request, ex["query"].encode(), "application/sparql-query")
@@ -205,7 +217,7 @@ async def query_file(request: Request, name: str) -> Response:
 
 
 @router.api_route("/static/{name}", methods=GET, include_in_schema=False)
-async def static(request: Request, name: str) -> Response:
+def static(request: Request, name: str) -> Response:
     path = downloads.plain_file(STATIC_DIR, name)
     if path is None:
         return PlainTextResponse(f"No static file named {name!r}.\n", 404)
@@ -214,13 +226,13 @@ async def static(request: Request, name: str) -> Response:
 
 
 @router.api_route("/download/", methods=GET, include_in_schema=False)
-async def download_index(request: Request) -> Response:
+def download_index(request: Request) -> Response:
     return RedirectResponse(server_base(request) + "/#downloads", 303)
 
 
 @router.api_route("/download/{name}", methods=GET, include_in_schema=False)
 @router.api_route("/dumps/{name}", methods=GET, include_in_schema=False)
-async def download(request: Request, name: str) -> Response:
+def download(request: Request, name: str) -> Response:
     return downloads.serve(request, settings_of(request), name)
 
 
@@ -228,5 +240,5 @@ async def download(request: Request, name: str) -> Response:
 # (e.g. a graph name like /graph/x) — so this router must be included after the endpoint's own
 # routes (it is: see create_app).
 @router.api_route("/{path:path}", methods=GET, include_in_schema=False)
-async def resource(request: Request) -> Response:
+def resource(request: Request) -> Response:
     return document(request)
