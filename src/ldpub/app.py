@@ -12,7 +12,6 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ldpub import downloads
 from ldpub import negotiation as neg
 from ldpub import service_description as sd
 from ldpub.config import Settings
@@ -31,7 +31,7 @@ from ldpub.protocol import ProtocolError, read_query
 from ldpub.rdfio import load_store
 from ldpub.render import server_base
 from ldpub.store import QueryExecutor, QueryJob, make_executor
-from ldpub.void import graph_sizes, void_quads
+from ldpub.void import access_quads, graph_sizes, grouped, void_quads
 
 log = logging.getLogger("ldpub.app")
 
@@ -211,16 +211,14 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     app.state.dataset = dataset
     app.state.executor = executor
 
-    @lru_cache(maxsize=32)
-    def dataset_void(endpoint: str, dumps: tuple[str, ...]) -> tuple[ox.Quad, ...]:
-        return tuple(void_quads(dataset, settings, sparql_endpoint=endpoint, distributions=dumps))
-
+    # The counts never change while serving: computed once here, not per request or per Host.
+    void_counts = void_quads(dataset, settings)
     sizes = graph_sizes(dataset)
 
-    def dump_urls(base: str) -> tuple[str, ...]:
-        dist = settings.dist_path
-        names = sorted(p.name for p in dist.glob("dataset.*")) if dist.is_dir() else []
-        return tuple(base + DUMP_PATH + name for name in names)
+    def dataset_void(base: str) -> list[ox.Quad]:
+        """The dataset's VoID with this server's endpoint and dump URLs (from the Host header)."""
+        dumps = [base + DUMP_PATH + name for name in downloads.dump_names(settings.dist_path)]
+        return grouped([*void_counts, *access_quads(settings, base + "/sparql", dumps)])
 
     async def service_description(request: Request, fmt: str | None) -> Response:
         base = server_base(request)
@@ -233,7 +231,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
                 return await page if inspect.isawaitable(page) else page
             return HTMLResponse(fallback_query_page(endpoint), headers={"Vary": "Accept"})
         media = neg.negotiate(request.headers.get("accept"), fmt, neg.GRAPH_TYPES)
-        triples = sd.sd_triples(settings, endpoint, sizes, dataset_void(endpoint, dump_urls(base)))
+        triples = sd.sd_triples(settings, endpoint, sizes, dataset_void(base))
         return rdf_response(triples, media)
 
     async def sparql(request: Request) -> Response:
@@ -258,7 +256,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     async def well_known_void(request: Request) -> Response:
         base = server_base(request)
         media = neg.negotiate(request.headers.get("accept"), request.query_params.get("format"), neg.GRAPH_TYPES)
-        quads = dataset_void(base + "/sparql", dump_urls(base))
+        quads = dataset_void(base)
         return rdf_response([q.triple for q in quads], media)
 
     async def handle_errors(request: Request, call) -> Response:  # noqa: ANN001

@@ -80,7 +80,18 @@ def _file_sha256(path: str, mtime: float, size: int) -> str:
     return h.hexdigest()
 
 
+def dist_stamp(dist: Path) -> tuple[int | None, int | None]:
+    """Changes whenever a build rewrites dist/ (it always rewrites SHA256SUMS) or a file is
+    added or removed: the key for what is read from dist/ once per build, not per request."""
+    return _mtime(dist), _mtime(dist / "SHA256SUMS")
+
+
 def sha256sums(dist: Path) -> dict[str, str]:
+    return dict(_sha256sums(dist, dist_stamp(dist)))
+
+
+@lru_cache(maxsize=8)
+def _sha256sums(dist: Path, stamp: tuple[int | None, int | None]) -> tuple[tuple[str, str], ...]:
     path = dist / "SHA256SUMS"
     out: dict[str, str] = {}
     if path.is_file():
@@ -88,7 +99,7 @@ def sha256sums(dist: Path) -> dict[str, str]:
             digest, _, name = line.partition(" ")
             if digest and name:
                 out[name.strip().lstrip("*")] = digest
-    return out
+    return tuple(out.items())
 
 
 def plain_file(folder: Path, name: str) -> Path | None:
@@ -97,16 +108,32 @@ def plain_file(folder: Path, name: str) -> Path | None:
     The name is matched against the folder's listing before the OS sees it: a URL can carry
     any name (a NUL byte, 10 kB, '../x'), which open() and stat() answer with errors."""
     folder = folder.resolve()
-    if not name or name.startswith("."):
-        return None
-    try:
-        with os.scandir(folder) as entries:
-            if name not in {entry.name for entry in entries}:
-                return None
-    except OSError:  # no such folder
+    if not name or name.startswith(".") or name not in folder_names(folder):
         return None
     path = (folder / name).resolve()
     return path if path.parent == folder and path.is_file() else None
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # missing
+        return None
+
+
+def folder_names(folder: Path) -> frozenset[str]:
+    """The names in a folder, listed again only when the folder's mtime says one was added,
+    removed or renamed: a request costs one stat, not a scandir."""
+    return _folder_names(folder, _mtime(folder))
+
+
+@lru_cache(maxsize=32)
+def _folder_names(folder: Path, mtime: int | None) -> frozenset[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(entry.name for entry in entries)
+    except OSError:  # no such folder
+        return frozenset()
 
 
 def sha256_of(path: Path, sums: dict[str, str] | None = None) -> str:
@@ -118,8 +145,18 @@ def sha256_of(path: Path, sums: dict[str, str] | None = None) -> str:
 
 
 def listing(settings: Settings) -> list[dict]:
-    """The dumps table of the landing page: name, format, size, SHA-256, gzipped size."""
-    dist = settings.dist_path
+    """The dumps table of the landing page: name, format, size, SHA-256, gzipped size.
+    Built once per build of dist/ (see dist_stamp); callers get the shared rows, read-only."""
+    return _listing(settings.dist_path, dist_stamp(settings.dist_path))
+
+
+def dump_names(dist: Path) -> list[str]:
+    """The dataset.* dumps of dist/, sorted (the void:dataDump URLs)."""
+    return sorted(n for n in folder_names(dist) if n.startswith("dataset."))
+
+
+@lru_cache(maxsize=8)
+def _listing(dist: Path, stamp: tuple[int | None, int | None]) -> list[dict]:
     if not dist.is_dir():
         return []
     sums = sha256sums(dist)

@@ -3,6 +3,7 @@ queries of data/queries/ ready to pick; static/query.js posts to /sparql and dra
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from starlette.requests import Request
@@ -18,8 +19,18 @@ SELECT ?thing ?label WHERE {
 
 
 def examples(settings: Settings) -> list[dict]:
-    """The example queries: file name, question (first line '# question'), text."""
+    """The example queries: file name, question (first line '# question'), text. Read once and
+    again only when the folder's mtime changes (a file added, removed or replaced)."""
     folder: Path = settings.queries_path
+    try:
+        mtime = folder.stat().st_mtime_ns
+    except OSError:  # no such folder
+        mtime = None
+    return _examples(folder, mtime)
+
+
+@lru_cache(maxsize=8)
+def _examples(folder: Path, mtime: int | None) -> list[dict]:
     out = []
     for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
         text = path.read_text(encoding="utf-8")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from ldpub.config import Settings
+
+T = TypeVar("T", ox.Triple, ox.Quad)
 
 VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"
@@ -117,10 +120,7 @@ def void_quads(
     if settings.license:
         add(ds, ox.NamedNode(DCT + "license"), ox.NamedNode(settings.license))
     add(ds, _v("uriSpace"), ox.Literal(settings.iri("id/")))
-    if sparql_endpoint:
-        add(ds, _v("sparqlEndpoint"), ox.NamedNode(sparql_endpoint))
-    for url in distributions:
-        add(ds, _v("dataDump"), ox.NamedNode(url))
+    out += access_quads(settings, sparql_endpoint, distributions, graph)
     for iri in examples if examples is not None else example_resources(store, settings):
         add(ds, _v("exampleResource"), ox.NamedNode(iri))
     for name, value in dataset_counts(store).items():
@@ -146,13 +146,24 @@ def void_quads(
     return out
 
 
+def access_quads(settings: Settings, sparql_endpoint: str | None, distributions: Iterable[str],
+                 graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
+    """void:sparqlEndpoint and void:dataDump: the only VoID triples that depend on the server's
+    public URL, so the server computes the rest once and adds these per request."""
+    graph = graph or ox.DefaultGraph()
+    ds = ox.NamedNode(settings.iri("id/dataset"))
+    out = [ox.Quad(ds, _v("sparqlEndpoint"), ox.NamedNode(sparql_endpoint), graph)] if sparql_endpoint else []
+    out += [ox.Quad(ds, _v("dataDump"), ox.NamedNode(url), graph) for url in distributions]
+    return out
+
+
 def void_turtle(store: ox.Store, settings: Settings, **kwargs: object) -> bytes:
     """void_quads as Turtle with readable prefixes."""
     quads = void_quads(store, settings, **kwargs)  # type: ignore[arg-type]
     return ox.serialize(grouped(q.triple for q in quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
-def grouped(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+def grouped(triples: Iterable[T]) -> list[T]:
     """Triples ordered by subject, first-seen subject first (stable): Turtle then writes each
     subject once instead of repeating it."""
     first: dict[str, int] = {}

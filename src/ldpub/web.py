@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import difflib
 import mimetypes
+from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import APIRouter
@@ -222,7 +224,15 @@ def static(request: Request, name: str) -> Response:
     if path is None:
         return PlainTextResponse(f"No static file named {name!r}.\n", 404)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return cached(request, path.read_bytes(), media, {"Cache-Control": "public, max-age=3600"})
+    st = path.stat()
+    body = static_bytes(path, st.st_mtime_ns, st.st_size)
+    return cached(request, body, media, {"Cache-Control": "public, max-age=3600"})
+
+
+@lru_cache(maxsize=32)
+def static_bytes(path: Path, mtime: int, size: int) -> bytes:
+    """A static file's bytes, read again only when its mtime or size changes."""
+    return path.read_bytes()
 
 
 @router.api_route("/download/", methods=GET, include_in_schema=False)
