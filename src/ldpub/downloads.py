@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ldpub.config import Settings
+from ldpub.render import not_modified
 
 MEDIA_TYPES: dict[str, tuple[str, str]] = {  # suffix -> (media type, format name)
     ".trig": ("application/trig", "TriG (all graphs)"),
@@ -201,8 +202,7 @@ def serve(request: Request, settings: Settings, name: str) -> Response:
         headers["Content-Encoding"] = "gzip"
     etag = f'"{sha256_of(send)[:40]}"'
     headers["ETag"] = etag
-    inm = request.headers.get("if-none-match")
-    if inm is not None and ("*" in inm or etag in {t.strip().removeprefix("W/") for t in inm.split(",")}):
+    if not_modified(request, etag, None):
         return Response(status_code=304, headers=headers)
     if media.startswith("text/"):
         media += "; charset=utf-8"
