@@ -12,8 +12,9 @@ import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Quad
 
 from ldpub.config import Settings
-from ldpub.dumps import DATASET_SUFFIXES, rdf_bytes, sha256_hex
+from ldpub.dumps import rdf_bytes, sha256_hex
 from ldpub.materialise import RDF_TYPE, XSD
+from ldpub.rdfio import media_type_for, published_format
 from ldpub.void import VOID, void_quads
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -28,8 +29,6 @@ def _lit(value: str, datatype: str | None = None) -> Literal:
 
 
 def _media_type(name: str) -> str:
-    from ldpub.rdfio import media_type_for
-
     return media_type_for(name.removesuffix(".gz"))
 
 
@@ -58,7 +57,8 @@ def _distribution(settings: Settings, name: str, data: bytes) -> list[tuple]:
     dist = distribution_iri(settings, name)
     checksum = NamedNode(settings.iri(f"id/dataset#sha256-{name}"))
     url = NamedNode(settings.iri(f"download/{name}"))
-    graphs = "every graph, named graphs kept" if name.split(".")[1] in DATASET_SUFFIXES else "the default graph"
+    fmt = published_format(name.split(".")[1])
+    graphs = "every graph, named graphs kept" if fmt and fmt.supports_datasets else "the default graph"
     triples = [
         (dist, RDF_TYPE, NamedNode(DCAT + "Distribution")),
         (dist, NamedNode(DCT + "title"), _lit(f"{name}: {graphs}")),

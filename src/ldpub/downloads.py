@@ -15,15 +15,13 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ldpub.config import Settings
+from ldpub.rdfio import PUBLISHED
 from ldpub.render import not_modified
 
 MEDIA_TYPES: dict[str, tuple[str, str]] = {  # suffix -> (media type, format name)
-    ".trig": ("application/trig", "TriG (all graphs)"),
-    ".nq": ("application/n-quads", "N-Quads (all graphs)"),
-    ".jsonld": ("application/ld+json", "JSON-LD (all graphs)"),
-    ".ttl": ("text/turtle", "Turtle"),
-    ".nt": ("application/n-triples", "N-Triples"),
-    ".rdf": ("application/rdf+xml", "RDF/XML"),
+    **{"." + suffix: (fmt.media_type, fmt.name + (" (all graphs)" if fmt.supports_datasets else ""))
+       for suffix, (fmt, _) in PUBLISHED.items()},
+    # The files of dist/ that are not RDF dumps.
     ".rq": ("application/sparql-query", "SPARQL query"),
     ".json": ("application/json", "JSON"),
     ".csv": ("text/csv", "CSV"),

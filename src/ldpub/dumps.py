@@ -17,19 +17,14 @@ from pathlib import Path
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 
 from ldpub.materialise import RDF_TYPE, RDFS
+from ldpub.rdfio import PUBLISHED
 
 # Subjects read best with their type and label first; everything else is alphabetical.
 _PREDICATE_RANK = {RDF_TYPE.value: 0, RDFS + "label": 1}
 
+# The dumps of dist/: every published format but RDF/XML (see rdfio.PUBLISHED).
 DUMP_FORMATS: dict[str, RdfFormat] = {
-    "ttl": RdfFormat.TURTLE,
-    "nt": RdfFormat.N_TRIPLES,
-    "trig": RdfFormat.TRIG,
-    "nq": RdfFormat.N_QUADS,
-    "jsonld": RdfFormat.JSON_LD,
-}
-# Formats that carry named graphs; the others hold the default graph only.
-DATASET_SUFFIXES = frozenset({"trig", "nq", "jsonld"})
+    suffix: fmt for suffix, (fmt, _) in PUBLISHED.items() if fmt != RdfFormat.RDF_XML}
 
 
 def term_key(term: object) -> tuple:

@@ -10,21 +10,40 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-# Suffix -> format. Serving "any Turtle/N-Triples/TriG/N-Quads/JSON-LD file" is the contract;
-# RDF/XML and N3 come for free.
+# The one format table: the RDF formats ldpub publishes (pages, dumps), by file suffix, with
+# their W3C format IRI (http://www.w3.org/ns/formats/). Media types, "carries named graphs"
+# (supports_datasets) and suffixes come from pyoxigraph's RdfFormat, never from a copy.
+FORMAT_IRI = "http://www.w3.org/ns/formats/"
+PUBLISHED: dict[str, tuple[ox.RdfFormat, str]] = {
+    "ttl": (ox.RdfFormat.TURTLE, "Turtle"),
+    "jsonld": (ox.RdfFormat.JSON_LD, "JSON-LD"),
+    "nt": (ox.RdfFormat.N_TRIPLES, "N-Triples"),
+    "rdf": (ox.RdfFormat.RDF_XML, "RDF_XML"),
+    "trig": (ox.RdfFormat.TRIG, "TriG"),
+    "nq": (ox.RdfFormat.N_QUADS, "N-Quads"),
+}
+# Suffixes read when loading files: the published ones plus the common aliases and N3.
+# Serving "any Turtle/N-Triples/TriG/N-Quads/JSON-LD file" is the contract.
 SUFFIX_FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
+    **{"." + suffix: fmt for suffix, (fmt, _) in PUBLISHED.items()},
     ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".jsonld": ox.RdfFormat.JSON_LD,
     ".json": ox.RdfFormat.JSON_LD,
-    ".rdf": ox.RdfFormat.RDF_XML,
     ".owl": ox.RdfFormat.RDF_XML,
     ".xml": ox.RdfFormat.RDF_XML,
     ".n3": ox.RdfFormat.N3,
 }
+
+
+def published_format(suffix: str) -> ox.RdfFormat | None:
+    """The published RDF format of a suffix ('ttl' or '.ttl'), or None."""
+    entry = PUBLISHED.get(suffix.lstrip("."))
+    return entry[0] if entry else None
+
+
+def carries_graphs(media_type: str) -> bool:
+    """True for a format that keeps named graphs (TriG, N-Quads, JSON-LD)."""
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    return fmt is not None and fmt.supports_datasets
 
 
 def format_for(path: str | Path) -> ox.RdfFormat:

@@ -14,25 +14,20 @@ import pyoxigraph as ox
 
 from ldpub import negotiation as neg
 from ldpub.config import Settings
+from ldpub.rdfio import FORMAT_IRI, PUBLISHED
 from ldpub.void import PREFIXES, RDF_TYPE, VOID, grouped, integer
 
 XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
 
-# Media type -> W3C format IRI (http://www.w3.org/ns/formats/).
+# Media type -> W3C format IRI local name: the SPARQL result formats, then rdfio's RDF formats.
 FORMAT_IRIS = {
     neg.SPARQL_JSON: "SPARQL_Results_JSON",
     neg.SPARQL_XML: "SPARQL_Results_XML",
     neg.CSV: "SPARQL_Results_CSV",
     neg.TSV: "SPARQL_Results_TSV",
-    neg.TURTLE: "Turtle",
-    neg.JSON_LD: "JSON-LD",
-    neg.N_TRIPLES: "N-Triples",
-    neg.RDF_XML: "RDF_XML",
-    neg.TRIG: "TriG",
-    neg.N_QUADS: "N-Quads",
+    **{fmt.media_type: name for fmt, name in PUBLISHED.values()},
 }
 
 
@@ -84,7 +79,7 @@ def sd_triples(
     add(svc, SD + "endpoint", svc)
     add(svc, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
     for local in FORMAT_IRIS.values():
-        add(svc, SD + "resultFormat", ox.NamedNode(FORMATS + local))
+        add(svc, SD + "resultFormat", ox.NamedNode(FORMAT_IRI + local))
     if settings.service_allowlist:
         add(svc, SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery"))
     else:
@@ -121,7 +116,7 @@ def serialize(triples: Sequence[ox.Triple], media_type: str) -> bytes:
     fmt = ox.RdfFormat.from_media_type(media_type)
     if fmt is None:
         raise ValueError(media_type)
-    prefixes = {**PREFIXES, "formats": FORMATS}
+    prefixes = {**PREFIXES, "formats": FORMAT_IRI}
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         return ox.serialize(triples, format=fmt, prefixes=prefixes)
     return ox.serialize(triples, format=fmt)

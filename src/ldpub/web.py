@@ -26,26 +26,18 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from ldpub import downloads, dumps, negotiation as neg, pages, querypage
+from ldpub import downloads, dumps, negotiation as neg, pages, querypage, rdfio
 from ldpub.render import (STATIC_DIR, Links, cached, iri_path, jsonld_context, page, prefixes,
                           server_base, settings_of, site_of)
 
 router = APIRouter()
 GET = ["GET", "HEAD"]
 
-# Suffix <-> media type of a document. HTML first: it is the default for */*.
+# Suffix <-> media type of a document: HTML first (the default for */*), then rdfio's formats.
 FORMATS: dict[str, str] = {
-    "html": neg.HTML,
-    "ttl": neg.TURTLE,
-    "jsonld": neg.JSON_LD,
-    "nt": neg.N_TRIPLES,
-    "rdf": neg.RDF_XML,
-    "trig": neg.TRIG,
-    "nq": neg.N_QUADS,
-}
+    "html": neg.HTML, **{suffix: fmt.media_type for suffix, (fmt, _) in rdfio.PUBLISHED.items()}}
 SUFFIX = {media: suffix for suffix, media in FORMATS.items()}
 OFFERED = tuple(FORMATS.values())
-QUAD_TYPES = {neg.TRIG, neg.N_QUADS, neg.JSON_LD}
 
 
 def split_suffix(site: pages.Site, local: str) -> tuple[str, str | None]:
@@ -71,7 +63,7 @@ def serialize(request: Request, quads: list[ox.Quad], media: str) -> bytes:
         return ox.serialize(dumps.sorted_quads(quads), format=ox.RdfFormat.JSON_LD)
     body = dumps.rdf_bytes(quads, ox.RdfFormat.from_media_type(media), prefixes(settings))
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
-    if graphs and media not in QUAD_TYPES:
+    if graphs and not rdfio.carries_graphs(media):
         body = graphs_note(body, media, graphs)
     return body
 
