@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -29,9 +30,10 @@ from ldpub import service_description as sd
 from ldpub.config import Settings
 from ldpub.protocol import ProtocolError, read_query
 from ldpub.rdfio import load_store
-from ldpub.render import server_base
+from ldpub.dumps import rdf_answer
+from ldpub.render import jsonld_context, prefixes, server_base
 from ldpub.store import QueryExecutor, QueryJob, make_executor
-from ldpub.void import access_quads, graph_sizes, grouped, void_quads
+from ldpub.void import access_quads, graph_sizes, void_quads
 
 log = logging.getLogger("ldpub.app")
 
@@ -123,8 +125,14 @@ def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def rdf_response(triples: Sequence[ox.Triple], media_type: str) -> Response:
-    return Response(sd.serialize(triples, media_type), headers={"Vary": "Accept"}, media_type=content_type(media_type))
+async def rdf_response(settings: Settings, triples: Sequence[ox.Triple], media_type: str) -> Response:
+    """The service description and VoID through the pages' serialiser (same prefixes, JSON-LD
+    compacted against the published context). In the thread pool: JSON-LD compaction takes
+    tens of milliseconds, which the event loop owes to /sparql."""
+    quads = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    body = await run_in_threadpool(rdf_answer, quads, media_type, {**prefixes(settings), **sd.PREFIXES},
+                                   jsonld_context(settings))
+    return Response(body, headers={"Vary": "Accept"}, media_type=content_type(media_type))
 
 
 def fallback_query_page(endpoint: str) -> str:
@@ -218,7 +226,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     def dataset_void(base: str) -> list[ox.Quad]:
         """The dataset's VoID with this server's endpoint and dump URLs (from the Host header)."""
         dumps = [base + DUMP_PATH + name for name in downloads.dump_names(settings.dist_path)]
-        return grouped([*void_counts, *access_quads(settings, base + "/sparql", dumps)])
+        return [*void_counts, *access_quads(settings, base + "/sparql", dumps)]
 
     async def service_description(request: Request, fmt: str | None) -> Response:
         base = server_base(request)
@@ -232,7 +240,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
             return HTMLResponse(fallback_query_page(endpoint), headers={"Vary": "Accept"})
         media = neg.negotiate(request.headers.get("accept"), fmt, neg.GRAPH_TYPES)
         triples = sd.sd_triples(settings, endpoint, sizes, dataset_void(base))
-        return rdf_response(triples, media)
+        return await rdf_response(settings, triples, media)
 
     async def sparql(request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -257,7 +265,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         base = server_base(request)
         media = neg.negotiate(request.headers.get("accept"), request.query_params.get("format"), neg.GRAPH_TYPES)
         quads = dataset_void(base)
-        return rdf_response([q.triple for q in quads], media)
+        return await rdf_response(settings, [q.triple for q in quads], media)
 
     async def handle_errors(request: Request, call) -> Response:  # noqa: ANN001
         try:

@@ -79,6 +79,21 @@ def rdf_bytes(quads: Iterable[Quad], fmt: RdfFormat, prefixes: dict[str, str]) -
     return _sort_prefix_lines(serialize(items, format=fmt, prefixes=used_prefixes(items, prefixes)))
 
 
+def rdf_answer(quads: Iterable[Quad], media_type: str, prefixes: dict[str, str],
+               context: dict | None) -> bytes:
+    """The one serialiser of RDF answers (pages, VoID, the service description): JSON-LD
+    compacted against the published context when there is one, every other format as the dumps
+    write it. Sorted, so equal data gives equal bytes (and equal ETags)."""
+    fmt = RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        raise ValueError(f"not an RDF media type: {media_type}")
+    if fmt == RdfFormat.JSON_LD:
+        if context is not None:
+            return jsonld_bytes(quads, context)
+        return serialize(sorted_quads(quads), format=fmt)
+    return rdf_bytes(quads, fmt, prefixes)
+
+
 def _refuse_remote(url: str, options: dict | None = None) -> dict:
     raise RuntimeError(f"remote JSON-LD documents are not loaded (offline build): {url}")
 

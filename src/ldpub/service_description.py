@@ -15,11 +15,13 @@ import pyoxigraph as ox
 from ldpub import negotiation as neg
 from ldpub.config import Settings
 from ldpub.rdfio import FORMAT_IRI, PUBLISHED
-from ldpub.void import PREFIXES, RDF_TYPE, VOID, grouped, integer
+from ldpub.void import RDF_TYPE, VOID, grouped, integer
 
 XSD_DECIMAL = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
+# Added to the published prefixes for the service description and VoID answers.
+PREFIXES = {"sd": SD, "formats": FORMAT_IRI}
 
 # Media type -> W3C format IRI local name: the SPARQL result formats, then rdfio's RDF formats.
 FORMAT_IRIS = {
@@ -110,13 +112,3 @@ def sd_triples(
         add(graph, VOID + "triples", integer(size))
     out += [q.triple for q in dataset_void]
     return grouped(out)
-
-
-def serialize(triples: Sequence[ox.Triple], media_type: str) -> bytes:
-    fmt = ox.RdfFormat.from_media_type(media_type)
-    if fmt is None:
-        raise ValueError(media_type)
-    prefixes = {**PREFIXES, "formats": FORMAT_IRI}
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt)

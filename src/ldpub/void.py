@@ -21,13 +21,6 @@ VOID = "http://rdfs.org/ns/void#"
 DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-PREFIXES = {
-    "void": VOID,
-    "dcterms": DCT,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-}
 
 # Every triple of the dataset once, whichever graph(s) it sits in.
 _ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
@@ -155,12 +148,6 @@ def access_quads(settings: Settings, sparql_endpoint: str | None, distributions:
     out = [ox.Quad(ds, _v("sparqlEndpoint"), ox.NamedNode(sparql_endpoint), graph)] if sparql_endpoint else []
     out += [ox.Quad(ds, _v("dataDump"), ox.NamedNode(url), graph) for url in distributions]
     return out
-
-
-def void_turtle(store: ox.Store, settings: Settings, **kwargs: object) -> bytes:
-    """void_quads as Turtle with readable prefixes."""
-    quads = void_quads(store, settings, **kwargs)  # type: ignore[arg-type]
-    return ox.serialize(grouped(q.triple for q in quads), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def grouped(triples: Iterable[T]) -> list[T]:

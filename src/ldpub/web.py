@@ -53,15 +53,7 @@ def serialize(request: Request, quads: list[ox.Quad], media: str) -> bytes:
     default graph only (what the dataset asserts), never a flattened claim graph. Sorted, so
     equal data gives equal bytes (and equal ETags)."""
     settings = settings_of(request)
-    if media == neg.JSON_LD:
-        context = jsonld_context(settings)
-        if context is not None:
-            try:
-                return dumps.jsonld_bytes(quads, context)
-            except Exception:  # noqa: BLE001 - pyld missing or the context unusable: expanded form
-                pass
-        return ox.serialize(dumps.sorted_quads(quads), format=ox.RdfFormat.JSON_LD)
-    body = dumps.rdf_bytes(quads, ox.RdfFormat.from_media_type(media), prefixes(settings))
+    body = dumps.rdf_answer(quads, media, prefixes(settings), jsonld_context(settings))
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
     if graphs and not rdfio.carries_graphs(media):
         body = graphs_note(body, media, graphs)
