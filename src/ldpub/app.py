@@ -31,7 +31,8 @@ from ldpub.config import Settings
 from ldpub.protocol import ProtocolError, read_query
 from ldpub.rdfio import load_store
 from ldpub.dumps import rdf_answer
-from ldpub.render import jsonld_context, prefixes, server_base
+from ldpub.render import server_base
+from ldpub.vocab import context_document, prefixes
 from ldpub.store import QueryExecutor, QueryJob, make_executor
 from ldpub.void import access_quads, graph_sizes, void_quads
 
@@ -131,7 +132,7 @@ async def rdf_response(settings: Settings, triples: Sequence[ox.Triple], media_t
     tens of milliseconds, which the event loop owes to /sparql."""
     quads = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     body = await run_in_threadpool(rdf_answer, quads, media_type, {**prefixes(settings), **sd.PREFIXES},
-                                   jsonld_context(settings))
+                                   context_document(settings))
     return Response(body, headers={"Vary": "Accept"}, media_type=content_type(media_type))
 
 

@@ -8,7 +8,6 @@ import hashlib
 import json
 import re
 from email.utils import formatdate, parsedate_to_datetime
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ldpub.config import Settings, default_settings
-from ldpub.pages import PREFIXES, Site
+from ldpub.pages import Site
 from ldpub.service_description import public_base_url
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -154,26 +153,6 @@ def site_of(request: Request) -> Site:
     site.modified = max(mtimes) if mtimes else None  # type: ignore[attr-defined]
     state.ldpub_site = site
     return site
-
-
-@lru_cache(maxsize=8)
-def jsonld_context(settings: Settings) -> dict | None:
-    """The published JSON-LD context (ontology/context.jsonld), or None."""
-    try:
-        ctx = json.loads((settings.ontology_path / "context.jsonld").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return ctx if isinstance(ctx, dict) and isinstance(ctx.get("@context"), dict) else None
-
-
-def prefixes(settings: Settings) -> dict[str, str]:
-    """Prefixes for Turtle/TriG/RDF-XML answers: ours plus the published JSON-LD context's."""
-    out = dict(PREFIXES)
-    out.update({"kzm": settings.base_iri + "def#", "id": settings.base_iri + "id/"})
-    ctx = (jsonld_context(settings) or {}).get("@context", {})
-    out.update({k: v for k, v in ctx.items()
-                if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))})
-    return out
 
 
 # --------------------------------------------------------------------------- caching

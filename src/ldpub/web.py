@@ -26,9 +26,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from ldpub import downloads, dumps, negotiation as neg, pages, querypage, rdfio
-from ldpub.render import (STATIC_DIR, Links, cached, iri_path, jsonld_context, page, prefixes,
-                          server_base, settings_of, site_of)
+from ldpub import downloads, dumps, negotiation as neg, pages, querypage, rdfio, vocab
+from ldpub.render import STATIC_DIR, Links, cached, iri_path, page, server_base, settings_of, site_of
 
 router = APIRouter()
 GET = ["GET", "HEAD"]
@@ -53,7 +52,7 @@ def serialize(request: Request, quads: list[ox.Quad], media: str) -> bytes:
     default graph only (what the dataset asserts), never a flattened claim graph. Sorted, so
     equal data gives equal bytes (and equal ETags)."""
     settings = settings_of(request)
-    body = dumps.rdf_answer(quads, media, prefixes(settings), jsonld_context(settings))
+    body = dumps.rdf_answer(quads, media, vocab.prefixes(settings), vocab.context_document(settings))
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
     if graphs and not rdfio.carries_graphs(media):
         body = graphs_note(body, media, graphs)
