@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ldpub.build import prefixes
+from ldpub.vocab import namespaces as prefixes
 from ldpub.validate import iri_shortener
 
 QUERIES = Path(__file__).resolve().parents[1] / "data" / "queries"

@@ -7,7 +7,6 @@ server and the pages can reuse them.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,13 +15,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyoxigraph import DefaultGraph, Quad
 
+from ldpub import vocab
 from ldpub.config import Settings, load_settings
 from ldpub.dumps import DUMP_FORMATS, gzip_bytes, jsonld_bytes, rdf_bytes, sha256sums, write_bytes
 from ldpub.materialise import by_graph, materialise
 from ldpub.rdfio import format_for
 from ldpub.validate import Report, validate_quads
 
-CONTEXT_FILE = "context.jsonld"  # in the ontology folder; published as dist/context.jsonld
+CONTEXT_FILE = vocab.CONTEXT_FILE  # in the ontology folder; published as dist/context.jsonld
 
 
 class BuildError(RuntimeError):
@@ -82,13 +82,11 @@ def load_sources(settings: Settings, data_files: list[Path] | None = None) -> So
 
 
 def context_document(settings: Settings) -> dict:
-    return json.loads((settings.ontology_path / CONTEXT_FILE).read_text(encoding="utf-8"))
-
-
-def prefixes(settings: Settings) -> dict[str, str]:
-    """Prefixes for Turtle/TriG and reports: the namespace entries of the published JSON-LD context."""
-    ctx = context_document(settings)["@context"]
-    return {k: v for k, v in sorted(ctx.items()) if isinstance(v, str) and not k.startswith("@") and v.endswith(("/", "#"))}
+    """The published JSON-LD context (one reader: ldpub.vocab); the build cannot go on without it."""
+    ctx = vocab.context_document(settings)
+    if ctx is None:
+        raise BuildError(f"{settings.ontology_path / vocab.CONTEXT_FILE} is missing or not a JSON-LD context")
+    return ctx
 
 
 # ---------------------------------------------------------------- building
@@ -110,7 +108,7 @@ def graph_counts(quads: list[Quad]) -> dict[str, int]:
 
 def dump_files(sources: Sources) -> dict[str, bytes]:
     """Every file of dist/ but void.ttl and SHA256SUMS, as bytes."""
-    settings, pfx = sources.settings, prefixes(sources.settings)
+    settings, pfx = sources.settings, vocab.namespaces(sources.settings)
     files: dict[str, bytes] = {}
     for suffix, fmt in DUMP_FORMATS.items():
         if suffix == "jsonld":
@@ -139,10 +137,10 @@ def build_dataset(settings: Settings, out_dir: Path | None = None, validate: boo
     report = validate_quads(dataset, sources.shapes, settings) if validate else Report()
     timings["validate"] = time.perf_counter() - t
     if not report.conforms:
-        raise BuildError(report.text(prefixes(settings)))
+        raise BuildError(report.text(vocab.namespaces(settings)))
     t = time.perf_counter()
     files = dump_files(sources)
-    files["void.ttl"] = void_description(settings, dataset, files, prefixes(settings))
+    files["void.ttl"] = void_description(settings, dataset, files, vocab.namespaces(settings))
     files["SHA256SUMS"] = sha256sums(files)
     paths = {name: write_bytes(out_dir / name, data) for name, data in sorted(files.items())}
     timings["write"] = time.perf_counter() - t
@@ -174,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         print("ldpub build: FAILED, the data does not validate; nothing was written.")
         return 1
     if args.report:
-        print(result.report.text(prefixes(settings)))
+        print(result.report.text(vocab.namespaces(settings)))
     c = result.counts
     print(f"ldpub build: {c['quads']} quads ({c['default_graph_triples']} in the default graph, "
           f"{c['named_graphs']} named graphs); {result.report.count('Warning')} warning(s)")

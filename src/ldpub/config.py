@@ -21,6 +21,17 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+def confined_path(root: Path, name: str) -> Path | None:
+    """`name` resolved inside `root`, or None when it leaves it (an absolute path, '..', a link out)
+    or cannot be resolved. File names that come from data must not reach the rest of the disk."""
+    base = root.resolve()
+    try:
+        path = (base / name).resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop
+        return None
+    return path if path.is_relative_to(base) else None
+
+
 @dataclass(frozen=True)
 class Settings:
     root: Path

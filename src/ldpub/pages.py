@@ -23,6 +23,8 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from ldpub.config import confined_path
+
 T = TypeVar("T")
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -93,12 +95,8 @@ def read_text_file(root: Path, name: str) -> str | None:
     """The text of a kzm:textFile inside the project root, or None. The name comes from the
     served data, so an absolute path or '..' that leaves the root (/etc/passwd) is refused:
     data must not publish arbitrary files from the server's disk."""
-    base = root.resolve()
-    try:
-        path = (base / name).resolve()
-    except (OSError, ValueError):  # a NUL byte, a symlink loop
-        return None
-    if not path.is_relative_to(base) or not path.is_file():
+    path = confined_path(root, name)
+    if path is None or not path.is_file():
         return None
     try:
         return path.read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad
 
-from ldpub.config import Settings, load_settings
+from ldpub.config import Settings, confined_path, load_settings
 from ldpub.materialise import CLAIM, KZM, OA, PROV, RDF_TYPE, STATUS, XSD
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -282,9 +282,9 @@ def article_texts(index: Index, settings: Settings) -> tuple[dict[str, str], lis
     findings = []
     for node, po in sorted(index.union.items(), key=lambda kv: str(kv[0])):
         for path_lit in po.get(NamedNode(KZM + "textFile"), ()):
-            path = settings.root / path_lit.value
-            if not path.is_file():
-                findings.append(Finding("Violation", node.value, KZM + "textFile", f"The text file {path_lit.value} does not exist.", "sha256"))
+            path = confined_path(settings.root, path_lit.value)
+            if path is None or not path.is_file():
+                findings.append(Finding("Violation", node.value, KZM + "textFile", f"The text file {path_lit.value} is not a file inside the project folder.", "sha256"))
                 continue
             raw = path.read_bytes()
             texts[node.value] = raw.decode("utf-8")
@@ -332,12 +332,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ldpub.build import prefixes
+    from ldpub.vocab import namespaces
 
     settings = load_settings()
     report = validate_files(settings, args.files or None)
     if args.quiet:
         report = Report([f for f in report.findings if f.severity == "Violation"], report.shacl_seconds, report.check_seconds)
-    print(report.text(prefixes(settings)))
+    print(report.text(namespaces(settings)))
     return 0 if report.conforms else 1
 
