@@ -180,7 +180,9 @@ def site_client(files: list[Path], **overrides):
     from ldpub.app import create_app
     from ldpub.config import load_settings
 
-    return TestClient(create_app(load_settings(ROOT, **overrides), files, executor=NoQueries()))
+    # the client stands where a local reverse proxy would, so its X-Forwarded-* headers are believed
+    return TestClient(create_app(load_settings(ROOT, **overrides), files, executor=NoQueries()),
+                      client=("127.0.0.1", 50000))
 
 
 @pytest.fixture(scope="session")

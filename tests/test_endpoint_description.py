@@ -6,6 +6,8 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
+
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 ID = "https://w3id.org/kz-masimov/id/"
@@ -62,6 +64,16 @@ def test_sd_default_dataset_with_void_counts(endpoint):
 def test_sd_endpoint_is_the_url_the_client_used(endpoint, headers, expected):
     store = sd_store(httpx.get(endpoint.url + "/sparql", headers={"Accept": "text/turtle", **headers}))
     assert one(store, f"SELECT ?e WHERE {{ ?s <{SD}endpoint> ?e }}")["e"].value == expected
+
+
+def test_forwarded_headers_count_only_from_a_trusted_proxy(tmp_path):
+    # This test's client (127.0.0.1) is not the configured proxy: its X-Forwarded-* must not
+    # choose the URLs the server writes; the Host it connected to still counts.
+    env = {**ENDPOINT_TEST_ENV, "LDPUB_FORWARDED_ALLOW_IPS": "192.0.2.1"}
+    with serve_process([FIXTURES / "endpoint.trig"], env, log_dir=tmp_path) as served:
+        headers = {"Accept": "text/turtle", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+        store = sd_store(httpx.get(served.url + "/sparql", headers=headers))
+        assert one(store, f"SELECT ?e WHERE {{ ?s <{SD}endpoint> ?e }}")["e"].value == served.url + "/sparql"
 
 
 def test_browser_gets_html(endpoint):

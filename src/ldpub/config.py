@@ -49,6 +49,7 @@ class Settings:
     max_queued: int = 16
     result_cache: int = 512
     service_allowlist: tuple[str, ...] = field(default_factory=tuple)
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
 
     # Derived locations, so callers never join paths by hand.
     @property
@@ -96,8 +97,9 @@ def load_settings(root: Path | None = None, **overrides: object) -> Settings:
         with toml_path.open("rb") as fh:
             for section in tomllib.load(fh).values():
                 values.update(section)
-    if "service_allowlist" in values:
-        values["service_allowlist"] = tuple(values["service_allowlist"])
+    for name in ("service_allowlist", "forwarded_allow_ips"):
+        if name in values:
+            values[name] = tuple(values[name])
     known = {f.name for f in fields(Settings)} - {"root"}
     settings = Settings(root=root, **{k: v for k, v in values.items() if k in known})
     env_values = {}

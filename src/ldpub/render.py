@@ -53,7 +53,16 @@ def server_base(request: Request) -> str:
     host = f"[{host}]" if ":" in host else host  # an IPv6 address
     own = f"{host}:{port}" if port else host
     return public_base_url(request.url.scheme, request.headers.get("host", own),
-                           request.headers, request.scope.get("root_path", ""), own)
+                           request.headers if trusts_forwarding(request) else {},
+                           request.scope.get("root_path", ""), own)
+
+
+def trusts_forwarding(request: Request) -> bool:
+    """X-Forwarded-* is believed only from a configured proxy (default: this machine), so a
+    client elsewhere cannot choose the URLs this server writes into its answers."""
+    allowed = settings_of(request).forwarded_allow_ips
+    client = request.client.host if request.client else None
+    return "*" in allowed or client in allowed
 
 
 _ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")

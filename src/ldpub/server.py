@@ -76,5 +76,8 @@ def run(args: argparse.Namespace) -> int:
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
     uvicorn.run(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
-                log_level="info", log_config=None, timeout_graceful_shutdown=2)
+                log_level="info", log_config=None, timeout_graceful_shutdown=2,
+                # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):
+                # uvicorn's own rewriting would hide the peer address that judgement needs.
+                proxy_headers=False)
     return 0
