@@ -54,14 +54,16 @@ def test_unknown_file_or_suffix_fails_clearly(tmp_path):
         assert "Traceback" not in done.stderr
 
 
-def test_missing_built_dataset_says_so(tmp_path, monkeypatch):
-    """No files and no dist/dataset.trig (and no builder): a clear message and a non-zero exit."""
-    monkeypatch.setattr(server.importlib.util, "find_spec", lambda name: None)
+def test_missing_built_dataset_says_so(tmp_path):
+    """No files and no dist/dataset.trig in a folder that cannot be built: a clear message naming
+    what is missing and what to do, and a non-zero exit (no traceback)."""
     settings = load_settings(tmp_path)
     with pytest.raises(SystemExit) as exc:
         server.default_files(settings)
-    assert "dataset.trig does not exist" in str(exc.value.code)
-    assert "ldpub build" in str(exc.value.code)
+    message = str(exc.value.code)
+    assert "dataset.trig is missing and building it failed" in message
+    assert "context.jsonld is missing" in message
+    assert "ldpub serve FILE" in message
 
 
 @pytest.mark.skipif(not (ROOT / "dist" / "dataset.trig").is_file(), reason="needs `ldpub build` first")

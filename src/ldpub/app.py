@@ -3,8 +3,6 @@ live in protocol.py, negotiation.py, store.py, service_description.py and void.p
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import json
 import logging
 import sys
@@ -12,7 +10,6 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from html import escape
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ldpub import downloads
+from ldpub import downloads, querypage, web
 from ldpub import negotiation as neg
 from ldpub import service_description as sd
 from ldpub.config import Settings
@@ -136,20 +133,6 @@ async def rdf_response(settings: Settings, triples: Sequence[ox.Triple], media_t
     return Response(body, headers={"Vary": "Accept"}, media_type=content_type(media_type))
 
 
-def fallback_query_page(endpoint: str) -> str:
-    """Honest minimal page until ldpub.querypage (the HTML query editor) exists."""
-    url = escape(endpoint)
-    return (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>SPARQL endpoint</title>"
-        f"<h1>SPARQL endpoint</h1><p>Send SPARQL queries to <code>{url}</code> "
-        "(GET or POST, SPARQL 1.1 Protocol). This endpoint is read-only.</p>"
-        f'<p>Service description: <a href="{url}?format=ttl">Turtle</a>, '
-        f'<a href="{url}?format=jsonld">JSON-LD</a>.</p>'
-        f'<form action="{url}" method=get><textarea name=query rows=8 cols=80>'
-        "SELECT * WHERE { ?s ?p ?o } LIMIT 10</textarea><br><button>Run</button></form></html>"
-    )
-
-
 async def framework_error(request: Request, exc: HTTPException) -> Response:
     """The router's own refusals (a PUT on a page: 405) in words naming the method and the path,
     instead of the framework's bare {"detail": "Method Not Allowed"}."""
@@ -233,12 +216,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         base = server_base(request)
         endpoint = base + "/sparql"
         if (fmt or "").lower() == "html" or (not fmt and neg.prefers_html(request.headers.get("accept"))):
-            if importlib.util.find_spec("ldpub.querypage") is not None:
-                from ldpub import querypage  # owned by the pages work (issue 4)
-
-                page = querypage.render(request, settings)
-                return await page if inspect.isawaitable(page) else page
-            return HTMLResponse(fallback_query_page(endpoint), headers={"Vary": "Accept"})
+            return querypage.render(request, settings)
         media = neg.negotiate(request.headers.get("accept"), fmt, neg.GRAPH_TYPES)
         triples = sd.sd_triples(settings, endpoint, sizes, dataset_void(base))
         return await rdf_response(settings, triples, media)
@@ -287,7 +265,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
         "/sparql", sparql_route, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
     )
     app.router.add_route("/.well-known/void", void_route, methods=["GET", "HEAD"])
-    app.include_router(importlib.import_module("ldpub.web").router)  # linked-data pages (issue 4)
+    app.include_router(web.router)  # the linked-data pages; its catch-all route must come last
     app.add_middleware(CORSMiddleware, **CORS)
     app.add_middleware(RequestLog)
     app.hot_paths = {"/sparql": RequestLog(CORSMiddleware(asgi_endpoint(sparql_route), **CORS))}

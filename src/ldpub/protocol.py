@@ -53,10 +53,6 @@ class QueryRequest:
     def form(self) -> str:
         return self.verdict.form or "SELECT"
 
-    @property
-    def hash(self) -> str:
-        return query_hash(self.query)
-
 
 def query_hash(query: str) -> str:
     """Short stable id of a query text, for the access log."""

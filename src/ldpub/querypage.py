@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import Response
 
 from ldpub.config import Settings
 
@@ -40,7 +40,7 @@ def _examples(folder: Path, mtime: int | None) -> list[dict]:
     return out
 
 
-def render(request: Request, settings: Settings) -> HTMLResponse:
+def render(request: Request, settings: Settings) -> Response:
     from ldpub.render import page  # the pages' shared machinery (imports the site lazily)
 
     found = examples(settings)
@@ -50,7 +50,5 @@ def render(request: Request, settings: Settings) -> HTMLResponse:
     if query is None:
         query = selected["query"] if selected else (found[0]["query"] if found else DEFAULT_QUERY)
         selected = selected or (found[0] if found else None)
-    resp = page(request, "query.html", headers={"Vary": "Accept"}, examples=found, query=query,
+    return page(request, "query.html", headers={"Vary": "Accept"}, examples=found, query=query,
                 selected=selected["name"] if selected else None)
-    headers = {k: v for k, v in resp.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return HTMLResponse(resp.body, resp.status_code, headers)

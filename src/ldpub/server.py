@@ -5,7 +5,6 @@ No rdflib on this path (start-up budget: first answered query within 1.5 s)."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import logging
 import sys
@@ -29,21 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def default_files(settings: Settings) -> list[Path]:
-    """The built dataset; built on the spot when ldpub.build offers build_dataset()."""
+    """The built dataset, built on the spot when missing."""
     path = settings.dist_path / DEFAULT_DATASET
-    if not path.is_file() and importlib.util.find_spec("ldpub.build") is not None:
-        build = importlib.import_module("ldpub.build")
-        if hasattr(build, "build_dataset"):
-            print(f"ldpub serve: {path} is missing; building it", file=sys.stderr)
-            try:
-                build.build_dataset(settings)
-            except Exception as exc:  # a failed build is reported, not dumped as a traceback
-                raise SystemExit(f"ldpub serve: {path} is missing and building it failed: {exc}") from None
     if not path.is_file():
-        raise SystemExit(
-            f"ldpub serve: {path} does not exist. Build it first with `ldpub build` "
-            "(or `make build`), or name RDF files to serve: ldpub serve FILE..."
-        )
+        from ldpub.build import build_dataset  # only then: the serve path stays free of rdflib
+
+        print(f"ldpub serve: {path} is missing; building it", file=sys.stderr)
+        try:
+            build_dataset(settings)
+        except Exception as exc:  # a failed build is reported, not dumped as a traceback
+            raise SystemExit(f"ldpub serve: {path} is missing and building it failed: {exc}\n"
+                             "Fix the build (`ldpub build`), or name RDF files to serve: ldpub serve FILE...") from None
     return [path]
 
 
