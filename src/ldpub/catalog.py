@@ -77,19 +77,19 @@ def _distribution(settings: Settings, name: str, data: bytes) -> list[tuple]:
     return triples
 
 
-def _dataset_description(settings: Settings, article_title: str) -> list[tuple]:
+def _described_in_data(settings: Settings, dataset: list[Quad]) -> set[tuple]:
+    """What data/dataset.ttl says of the dataset (citation, source, vocabulary), so void.ttl
+    stands on its own as the DCAT record."""
     ds = NamedNode(settings.iri("id/dataset"))
-    sparql = NamedNode(settings.iri("sparql"))
-    article = NamedNode(settings.iri("id/article"))
-    # The article gives no author name and no date: the citation says so rather than inventing them.
-    citation = f"\u201c{article_title}\u201d. Unsigned article; publication date not stated. Text: {settings.seed}."
+    return {(q.subject, q.predicate, q.object) for q in dataset
+            if q.subject == ds and isinstance(q.graph_name, ox.DefaultGraph)}
+
+
+def _service(settings: Settings) -> list[tuple]:
+    """The SPARQL service this publisher runs for the dataset (a fact of the deployment, not of
+    the article, so it is written here rather than in data/)."""
+    ds, sparql = NamedNode(settings.iri("id/dataset")), NamedNode(settings.iri("sparql"))
     return [
-        (ds, RDF_TYPE, NamedNode(DCAT + "Dataset")),
-        (ds, NamedNode(DCT + "source"), article),
-        (ds, NamedNode(DCT + "bibliographicCitation"), _lit(citation)),
-        (ds, NamedNode(DCT + "conformsTo"), NamedNode(settings.iri("def"))),
-        (ds, NamedNode(DCT + "conformsTo"), NamedNode(settings.iri("shapes"))),
-        (ds, NamedNode(VOID + "vocabulary"), NamedNode(settings.iri("def#"))),
         (sparql, RDF_TYPE, NamedNode(DCAT + "DataService")),
         (sparql, NamedNode(DCT + "title"), _lit("SPARQL endpoint of the dataset")),
         (sparql, NamedNode(DCAT + "endpointURL"), sparql),
@@ -97,10 +97,6 @@ def _dataset_description(settings: Settings, article_title: str) -> list[tuple]:
         (sparql, NamedNode(DCT + "license"), NamedNode(settings.license)),
         (ds, NamedNode(DCAT + "accessService"), sparql),
     ]
-
-
-def _article_title(settings: Settings) -> str:
-    return settings.seed_path.read_text(encoding="utf-8").splitlines()[0].strip()
 
 
 def void_description(settings: Settings, dataset: list[Quad], files: dict[str, bytes], prefixes: dict[str, str]) -> bytes:
@@ -115,7 +111,8 @@ def void_description(settings: Settings, dataset: list[Quad], files: dict[str, b
     for part, _, cls in [t for t in triples if t[1] == NamedNode(VOID + "class")]:
         triples.add((part, NamedNode(VOID + "triples"), _lit(str(per_class[cls]), "integer")))
     ds = NamedNode(settings.iri("id/dataset"))
-    triples.update(_dataset_description(settings, _article_title(settings)))
+    triples.update(_described_in_data(settings, dataset))
+    triples.update(_service(settings))
     for name in names:
         triples.add((ds, NamedNode(DCAT + "distribution"), distribution_iri(settings, name)))
         triples.update(_distribution(settings, name, files[name]))
