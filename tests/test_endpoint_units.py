@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pyoxigraph as ox
 import pytest
 
@@ -9,7 +11,7 @@ from ldpub import negotiation as neg
 from ldpub.config import load_settings
 from ldpub.protocol import ProtocolError, check_query, parse_params
 from ldpub.results import to_csv, to_json, to_tsv, to_xml
-from ldpub.store import syntax_error
+from ldpub.store import CachingExecutor, QueryJob, Result, syntax_error
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,21 @@ def test_result_writers_escape():
         assert parsed[0]["o"] == tricky and parsed[1]["o"] is None
     csv = to_csv(variables, rows).decode()
     assert csv.startswith("s,o\r\nhttp://x/1,\"a \"\"b\"\", <c> & d\te\nf\"\r\n_:b0,\r\n")
+
+
+def test_result_cache_counts_query_text_against_its_bound():
+    class Echo:
+        async def execute(self, job: QueryJob) -> Result:
+            return Result(b"{}")
+
+    cache = CachingExecutor(Echo(), max_entries=1000, max_bytes=64 * 1024)
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 4000  # small answer, large key
+
+    async def run() -> None:
+        for i in range(100):
+            await cache.execute(QueryJob(big + str(i), "application/sparql-results+json"))
+
+    asyncio.run(run())
+    held = sum(len(job.query) + len(result.body) for job, result in cache.entries.items())
+    assert held == cache.size <= 64 * 1024
+    assert 0 < len(cache.entries) < 100

@@ -260,7 +260,8 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     async def void_route(request: Request) -> Response:
         return await handle_errors(request, well_known_void)
 
-    # Plain Starlette routes (no FastAPI dependency injection): the hot path stays cheap.
+    # Requests for /sparql normally take app.hot_paths; the route stays so the router, whose last
+    # route is the pages' catch-all, can never hand /sparql to the pages.
     app.router.add_route(
         "/sparql", sparql_route, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
     )

@@ -50,7 +50,6 @@ class QueryJob:
 @dataclass(frozen=True)
 class Result:
     body: bytes
-    media_type: str
     truncated: bool = False
 
 
@@ -277,7 +276,7 @@ class WorkerPool:
             else:
                 self._replace(worker)
         if kind == OK:
-            return Result(body, job.media_type, truncated)
+            return Result(body, truncated)
         message = body.decode("utf-8", "replace")
         if kind == SYNTAX_ERROR:
             raise syntax_error(message)
@@ -288,7 +287,8 @@ class WorkerPool:
 
 class CachingExecutor:
     """Answers repeated identical jobs from memory. Exact, because the served files never change
-    while the server runs; bounded by entry count and total bytes."""
+    while the server runs; bounded by entry count and total bytes (answers and the query texts
+    that key them: a stream of large distinct queries must not grow memory past the bound)."""
 
     def __init__(self, inner: QueryExecutor, max_entries: int = 512, max_bytes: int = 16 << 20) -> None:
         self.inner = inner
@@ -309,13 +309,17 @@ class CachingExecutor:
             self.entries.move_to_end(job)
             return hit
         result = await self.inner.execute(job)
-        if len(result.body) <= self.max_bytes // 8:
+        cost = _cost(job, result)
+        if cost <= self.max_bytes // 8:
             self.entries[job] = result
-            self.size += len(result.body)
+            self.size += cost
             while len(self.entries) > self.max_entries or self.size > self.max_bytes:
-                _, old = self.entries.popitem(last=False)
-                self.size -= len(old.body)
+                self.size -= _cost(*self.entries.popitem(last=False))
         return result
+
+
+def _cost(job: QueryJob, result: Result) -> int:
+    return len(result.body) + len(job.query)
 
 
 def make_executor(settings: Settings, files: list[str | Path],
