@@ -11,8 +11,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ldpub.build import BuildError, build_dataset
-from ldpub.materialise import CLAIM, DEFAULT, KZM, RDF_TYPE, STATUS, by_graph
+from ldpub.build.dataset import build_dataset
+from ldpub.build.materialise import DEFAULT, by_graph
+from ldpub.errors import BuildError
+from ldpub.ns import RDF_TYPE
+
+KZM = "https://w3id.org/kz-masimov/def#"
+CLAIM = ox.NamedNode(KZM + "Claim")
+STATUS = ox.NamedNode(KZM + "status")
 
 # The rule under test (issue 2): only these two statuses may put assertions in the default graph.
 FACTUAL_STATUSES = frozenset({"official-statement", "reported-fact"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -104,11 +103,11 @@ def test_well_known_void(endpoint):
 
 def test_void_data_dump_lists_dist_dumps(tmp_path):
     """void:dataDump comes from the dumps present in dist/ (plain function, no HTTP)."""
-    from ldpub.config import load_settings
-    from ldpub.rdfio import load_store
-    from ldpub.void import void_quads
-
     from conftest import FIXTURES
+
+    from ldpub.settings import load_settings
+    from ldpub.store import load_store
+    from ldpub.void import void_quads
 
     settings = load_settings()
     store = load_store([FIXTURES / "endpoint.trig"])

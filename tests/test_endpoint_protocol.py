@@ -294,7 +294,7 @@ def test_no_error_path_gives_500(endpoint, query):
 def test_access_log_has_one_line_per_request(endpoint):
     marker = "SELECT ?log_marker WHERE { ?log_marker ?p ?o } LIMIT 1"
     assert get(endpoint, marker).status_code == 200
-    from ldpub.protocol import query_hash
+    from ldpub.query.protocol import query_hash
 
     lines = [ln for ln in endpoint.log().splitlines() if query_hash(marker) in ln]
     assert len(lines) == 1

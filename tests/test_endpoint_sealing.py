@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
 
-from conftest import FIXTURES, ENDPOINT_TEST_ENV, serve_process
-from ldpub.sealing import inspect_query
-from ldpub.worker import EVALUATION_ERROR, OK, READY, read_frame
+from ldpub.query.seal import inspect_query
+from ldpub.query.worker import EVALUATION_ERROR, OK, READY, read_frame
 
 ID = "https://w3id.org/kz-masimov/id/"
 ANSWER = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"from afar"}}]}}'
@@ -141,7 +141,7 @@ def test_allowlisted_service_is_called(fake, tmp_path):
 
 def worker_answer(offline: bool, query: str) -> tuple[int, str, str]:
     """One query sent straight to a worker process, below the lexer: (kind, body, stderr)."""
-    cmd = [sys.executable, "-m", "ldpub.worker", *(["--offline"] if offline else []), str(FIXTURES / "endpoint.trig")]
+    cmd = [sys.executable, "-m", "ldpub.query.worker", *(["--offline"] if offline else []), str(FIXTURES / "endpoint.trig")]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert read_frame(proc.stdout)[0] == READY

@@ -8,10 +8,10 @@ import sys
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from conftest import ENDPOINT_TEST_ENV, FIXTURES, ROOT, serve_process
-from ldpub import server
-from ldpub.config import load_settings
+
+from ldpub.settings import load_settings
+from ldpub.web import server
 
 ID = "https://w3id.org/kz-masimov/id/"
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"

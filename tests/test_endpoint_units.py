@@ -7,23 +7,25 @@ import asyncio
 import pyoxigraph as ox
 import pytest
 
-from ldpub import negotiation as neg
-from ldpub.config import load_settings
-from ldpub.protocol import ProtocolError, check_query, parse_params
-from ldpub.results import to_csv, to_json, to_tsv, to_xml
-from ldpub.store import CachingExecutor, QueryJob, Result, syntax_error
+from ldpub import errors, formats
+from ldpub.query.executor import CachingExecutor, QueryJob, Result, syntax_error
+from ldpub.query.protocol import check_query, parse_params
+from ldpub.query.results import to_csv, to_json, to_tsv, to_xml
+from ldpub.settings import load_settings
+from ldpub.web import negotiation as neg
+from ldpub.web.errors import status_of
 
 
 @pytest.mark.parametrize(
     ("accept", "offered", "expected"),
     [
-        ("text/turtle;q=0.3, application/ld+json;q=0.3, */*;q=0.1", neg.GRAPH_TYPES, neg.TURTLE),
-        ("application/ld+json, text/turtle", neg.GRAPH_TYPES, neg.JSON_LD),  # client order on a tie
-        ("application/*", neg.RESULT_TYPES, neg.SPARQL_JSON),
-        ("text/plain", neg.GRAPH_TYPES, neg.N_TRIPLES),
-        ("image/*", neg.RESULT_TYPES, None),
-        ("*/*;q=0", neg.RESULT_TYPES, None),
-        ("garbage, text/csv;q=bad, text/tab-separated-values", neg.RESULT_TYPES, neg.TSV),
+        ("text/turtle;q=0.3, application/ld+json;q=0.3, */*;q=0.1", formats.GRAPH_TYPES, formats.TURTLE),
+        ("application/ld+json, text/turtle", formats.GRAPH_TYPES, formats.JSON_LD),  # client order on a tie
+        ("application/*", formats.RESULT_TYPES, formats.SPARQL_JSON),
+        ("text/plain", formats.GRAPH_TYPES, "application/n-triples"),
+        ("image/*", formats.RESULT_TYPES, None),
+        ("*/*;q=0", formats.RESULT_TYPES, None),
+        ("garbage, text/csv;q=bad, text/tab-separated-values", formats.RESULT_TYPES, "text/tab-separated-values"),
     ],
 )
 def test_choose(accept, offered, expected):
@@ -31,12 +33,12 @@ def test_choose(accept, offered, expected):
 
 
 def test_format_override_and_406():
-    assert neg.negotiate("text/csv", "json", neg.RESULT_TYPES) == neg.SPARQL_JSON
-    assert neg.negotiate(None, "application/sparql-results+xml", neg.RESULT_TYPES) == neg.SPARQL_XML
-    assert neg.negotiate(None, "json", neg.GRAPH_TYPES) == neg.JSON_LD  # json on a graph: JSON-LD
-    with pytest.raises(neg.NotAcceptable) as exc:
-        neg.negotiate("image/png", None, neg.GRAPH_TYPES)
-    assert all(t in str(exc.value) for t in neg.GRAPH_TYPES)
+    assert neg.negotiate("text/csv", "json", formats.RESULT_TYPES) == formats.SPARQL_JSON
+    assert neg.negotiate(None, "application/sparql-results+xml", formats.RESULT_TYPES) == "application/sparql-results+xml"
+    assert neg.negotiate(None, "json", formats.GRAPH_TYPES) == formats.JSON_LD  # json on a graph: JSON-LD
+    with pytest.raises(errors.NotAcceptable) as exc:
+        neg.negotiate("image/png", None, formats.GRAPH_TYPES)
+    assert all(t in str(exc.value) for t in formats.GRAPH_TYPES)
 
 
 def test_prefers_html():
@@ -47,24 +49,24 @@ def test_prefers_html():
 
 def test_parse_params_strict_utf8():
     assert parse_params(b"query=a+b%20c&x=&query=%C3%A9") == [("query", "a b c"), ("x", ""), ("query", "é")]
-    with pytest.raises(ProtocolError) as exc:
+    with pytest.raises(errors.BadRequest) as exc:
         parse_params(b"query=%FF")
-    assert exc.value.status == 400
+    assert status_of(exc.value) == 400
 
 
 def test_check_query_statuses():
     settings = load_settings(max_query_length=100)
     for query, status in [("", 400), ("ASK {} #" + "x" * 200, 413), ("DROP ALL", 400),
                           ("SELECT * FROM <http://elsewhere/> {}", 400)]:
-        with pytest.raises(ProtocolError) as exc:
+        with pytest.raises(errors.QueryError) as exc:
             check_query(query, settings, frozenset())
-        assert exc.value.status == status, query
+        assert status_of(exc.value) == status, query
     assert check_query("SELECT * FROM <urn:g> {}", settings, frozenset({"urn:g"})).form == "SELECT"
 
 
 def test_syntax_error_position():
     err = syntax_error("error at 3:14: expected one of FILTER")
-    assert err.status == 400 and err.detail == {"line": 3, "column": 14}
+    assert status_of(err) == 400 and err.detail == {"line": 3, "column": 14}
     assert err.message == "Query syntax error at line 3, column 14: expected one of FILTER"
 
 

@@ -17,10 +17,12 @@ import pytest
 import rdflib
 from rdflib import RDF, BNode, URIRef
 
-from ldpub import enrichment, linking
 from ldpub.cli import main
-from ldpub.config import load_settings
-from ldpub.translit import VariantTable
+from ldpub.linking import cli, enrichment, entities, scoring, translit
+from ldpub.linking import client as wdclient
+from ldpub.linking import links as linkfile
+from ldpub.linking.translit import VariantTable
+from ldpub.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS = ROOT / "data" / "wikidata-links.ttl"
@@ -90,7 +92,7 @@ def test_variant_generator_is_data_driven():
     assert {"Kairat Kozhamzharov", "Кайрат Кожамжаров"} <= set(table.variants("Kairat Kojamuratov"))
     assert "Kyzylorda Region" in table.variants("Kyzylorda oblast")
     assert table.variants("Karim Masimov")[0] == "Karim Masimov"
-    assert not any(linking.script(v) == "mixed" for v in table.variants("Karim Masimov"))
+    assert not any(translit.script(v) == "mixed" for v in table.variants("Karim Masimov"))
     assert table.skeleton("Масимов") == table.skeleton("Massimov") == table.skeleton("Masimov")
     assert table.skeleton("Кожамжаров") == table.skeleton("Kozhamzharov")
 
@@ -129,7 +131,7 @@ def test_no_link_for_unconfirmed_or_absent_entities():
 
 def test_linked_entities_exist_in_our_data():
     settings = load_settings(ROOT)
-    ds = linking.load_dataset(linking.source_files(settings))
+    ds = entities.load_dataset(entities.source_files(settings))
     for slug in CONFIRMED:
         assert any(True for _ in ds.quads((URIRef(ID + slug), RDF.type, None, None))), slug
 
@@ -182,7 +184,7 @@ def test_true_matches_rank_first(review):
         assert row is not None, f"{qid} not proposed for {slug}"
         assert row["rank"] == "1", (slug, row)
         assert row["decision"] == "propose", (slug, row)
-        assert int(row["score"]) >= linking.THRESHOLD
+        assert int(row["score"]) >= wdclient.THRESHOLD
         assert "+20 type" in row["evidence"] and "+20 country" in row["evidence"]
     masimov = review[("karim-masimov", "Q9990001")]["evidence"]
     assert "position held (P39): Chairman of the National Security Committee" in masimov
@@ -200,11 +202,11 @@ def test_distractors_are_rejected_with_reasons(review):
 
 def test_nothing_below_the_threshold_is_proposed(review):
     row = review[("ministry-of-internal-affairs", "Q9990012")]  # alias match only: 75
-    assert int(row["score"]) < linking.THRESHOLD and row["decision"] == "review"
+    assert int(row["score"]) < wdclient.THRESHOLD and row["decision"] == "review"
     assert review[("akorda", "")]["decision"] == "none"  # searched, nothing found: said, not silent
     for r in review.values():
         if r["qid"]:
-            assert (r["decision"] == "propose") == (int(r["score"]) >= linking.THRESHOLD and "REJECT" not in r["evidence"])
+            assert (r["decision"] == "propose") == (int(r["score"]) >= wdclient.THRESHOLD and "REJECT" not in r["evidence"])
 
 
 def test_spelling_variants_find_what_the_article_misspells(wikidata_stand_in, tmp_path):
@@ -227,14 +229,14 @@ def test_spelling_variants_find_what_the_article_misspells(wikidata_stand_in, tm
 
 def test_cache_means_a_rerun_does_not_ask_again(wikidata_stand_in, tmp_path):
     settings = load_settings(ROOT)
-    kinds = linking.Kinds.load(ROOT / "data" / "linking" / "kinds.tsv")
+    kinds = entities.Kinds.load(ROOT / "data" / "linking" / "kinds.tsv")
     table = VariantTable.load(ROOT / "data" / "linking" / "transliterations.tsv")
-    ents = [e for e in linking.our_entities(linking.load_dataset(linking.source_files(settings)), kinds,
+    ents = [e for e in entities.our_entities(entities.load_dataset(entities.source_files(settings)), kinds,
                                             settings.base_iri) if e.slug in ("taraz", "karim-masimov")]
     runs = []
     for _ in range(2):
-        with linking.SparqlClient(wikidata_stand_in, cache_dir=tmp_path / "cache", min_interval=0) as client:
-            ranked = linking.propose(client, ents, kinds, table)
+        with wdclient.SparqlClient(wikidata_stand_in, cache_dir=tmp_path / "cache", min_interval=0) as client:
+            ranked = scoring.propose(client, ents, kinds, table)
             runs.append((client.requests, {k: [c.qid for c in v] for k, v in ranked.items()}))
     assert runs[0][0] > 0 and runs[1][0] == 0
     assert runs[0][1] == runs[1][1]
@@ -312,7 +314,7 @@ def test_429_is_retried_after_retry_after_with_a_descriptive_user_agent():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
-        with linking.SparqlClient(url, min_interval=0) as client:
+        with wdclient.SparqlClient(url, min_interval=0) as client:
             rows = client.select("SELECT ?x WHERE {}")
     finally:
         server.shutdown()
@@ -323,17 +325,17 @@ def test_429_is_retried_after_retry_after_with_a_descriptive_user_agent():
 
 
 def test_retry_after_parses_seconds_and_dates():
-    assert linking.retry_after("7") == 7.0
-    assert linking.retry_after(None) is None
-    assert linking.retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
+    assert wdclient.retry_after("7") == 7.0
+    assert wdclient.retry_after(None) is None
+    assert wdclient.retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: no wait
     future = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
-    assert 25 < linking.retry_after(future) <= 30
+    assert 25 < wdclient.retry_after(future) <= 30
 
 
 def test_default_endpoint_is_wikidata_but_tests_never_use_it():
     parser = __import__("argparse").ArgumentParser()
-    linking.add_arguments(parser)
-    assert parser.parse_args([]).endpoint in (linking.DEFAULT_ENDPOINT, __import__("os").environ.get("LDPUB_WIKIDATA_ENDPOINT"))
+    cli.add_arguments(parser)
+    assert parser.parse_args([]).endpoint in (wdclient.DEFAULT_ENDPOINT, __import__("os").environ.get("LDPUB_WIKIDATA_ENDPOINT"))
 
 
 # ------------------------------------------------------------------ enrichment
@@ -342,7 +344,7 @@ def test_default_endpoint_is_wikidata_but_tests_never_use_it():
 def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_path):
     links = tmp_path / "links.ttl"
     links.write_text(LINKS.read_text(encoding="utf-8"), encoding="utf-8")
-    linking.add_link(links, linking.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "test fixture link " * 3,
+    linkfile.add_link(links, linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "test fixture link " * 3,
                                          ID + "agent/test", "test", False, "2026-01-01"), "https://w3id.org/kz-masimov/")
     target = tmp_path / "enrichment" / "wikidata.trig"
     assert link_cli("--enrich", "--endpoint", wikidata_stand_in, "--links", str(links), "--enrich-out", str(target),
@@ -369,10 +371,10 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
 
 def test_article_facts_beside_wikidata_facts(wikidata_stand_in):
     settings = load_settings(ROOT)
-    article = linking.load_dataset(linking.source_files(settings))
-    link = linking.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "fixture", ID + "agent/t", "t", False,
+    article = entities.load_dataset(entities.source_files(settings))
+    link = linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "fixture", ID + "agent/t", "t", False,
                         "2026-01-01")
-    with linking.SparqlClient(wikidata_stand_in, min_interval=0) as client:
+    with wdclient.SparqlClient(wikidata_stand_in, min_interval=0) as client:
         enr = enrichment.enrich_dataset(client, [link])
     view = enrichment.article_vs_wikidata(ID + "karim-masimov", article, enr, [link])
     rows = {r["aspect"]: r for r in view["rows"]}

@@ -8,8 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ldpub import pages
-from ldpub.render import json_script
+from ldpub.rdf import default_triples
+from ldpub.site import model as pages
+from ldpub.web.render import json_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "tests" / "fixtures" / "site"
@@ -59,7 +60,7 @@ def test_describe_claim_keeps_its_graph_and_hash_iris(site):
     assert graphs == {ID + "claim/c04"}
     subjects = {q.subject.value for q in quads}
     assert {ID + "claim/c04#evidence", ID + "claim/c04#quote", ID + "claim/c04#position"} <= subjects
-    triples = pages.triples_only(quads)
+    triples = default_triples(quads)  # what a triple format (Turtle, N-Triples) carries
     assert all(t.predicate.value != BASE + "def#prepares" for t in triples)  # only in the claim graph
     assert len(triples) < len(quads)
 

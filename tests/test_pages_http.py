@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import SITE_FIXTURE, site_client
 
 BASE = "https://w3id.org/kz-masimov/"
@@ -296,16 +295,18 @@ def test_article_beside_wikidata_when_enriched(wikidata_stand_in, tmp_path):
     link, the entity page shows the article's facts beside Wikidata's."""
     import shutil
 
-    from ldpub import enrichment, linking
+    from ldpub.linking import client as wdclient
+    from ldpub.linking import enrichment
+    from ldpub.linking import links as linkfile
 
     data = tmp_path / "data"
     data.mkdir()
     links = data / "wikidata-links.ttl"
     shutil.copy(SITE_FIXTURE.parents[2].parent / "data" / "wikidata-links.ttl", links)
-    linking.add_link(links, linking.Link(BASE + "id/karim-masimov", "Q9990001", "exact", "high", "fixture link",
+    linkfile.add_link(links, linkfile.Link(BASE + "id/karim-masimov", "Q9990001", "exact", "high", "fixture link",
                                          BASE + "id/agent/test", "test", False, "2026-01-01"), BASE)
-    with linking.SparqlClient(wikidata_stand_in, min_interval=0) as client:
-        enrichment.enrich_to_file(client, linking.read_links(links), data / "enrichment" / "wikidata.trig")
+    with wdclient.SparqlClient(wikidata_stand_in, min_interval=0) as client:
+        enrichment.enrich_to_file(client, linkfile.read_links(links), data / "enrichment" / "wikidata.trig")
     client = site_client([SITE_FIXTURE], data_dir=str(data))
     html = client.get("/id/karim-masimov").text
     check_html(html)

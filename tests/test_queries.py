@@ -8,8 +8,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from ldpub.vocab import namespaces as prefixes
-from ldpub.validate import iri_shortener
+from ldpub.build.validate import iri_shortener
+from ldpub.ns import namespaces as prefixes
 
 QUERIES = Path(__file__).resolve().parents[1] / "data" / "queries"
 ALL = sorted(QUERIES.glob("*.rq"))  # top level only: federated/ needs SERVICE and lives elsewhere

@@ -8,9 +8,11 @@ import pyoxigraph as ox
 import pytest
 
 from ldpub import cli
-from ldpub.build import load_sources
-from ldpub.materialise import OA
-from ldpub.validate import check_quotes, extra_checks, Index, validate_files
+from ldpub.build.dataset import validate_files
+from ldpub.build.materialise import Terms
+from ldpub.build.sources import load_sources
+from ldpub.build.validate import Index, article_texts, check_quotes, extra_checks
+from ldpub.ns import OA
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BROKEN = sorted((FIXTURES / "broken").glob("*.trig"))
@@ -63,7 +65,6 @@ def _with_changed_quote(quads: set, claim_quote: ox.Quad, position: int) -> list
 
 
 def test_changing_one_character_of_any_real_quote_fails(ldpub_settings, built_quads):
-    from ldpub.validate import article_texts
 
     quotes = sorted((q for q in built_quads if q.predicate == EXACT), key=str)
     assert len(quotes) >= 20
@@ -71,7 +72,7 @@ def test_changing_one_character_of_any_real_quote_fails(ldpub_settings, built_qu
         for position in (0, len(quote.object.value) // 2, len(quote.object.value) - 1):
             index = Index(_with_changed_quote(built_quads, quote, position))
             texts, _ = article_texts(index, ldpub_settings)
-            findings = check_quotes(index, texts)
+            findings = check_quotes(index, texts, Terms(ldpub_settings.iris))
             claim = quote.subject.value.split("#")[0]
             assert [f.focus for f in findings] == [claim], (quote, position)
             assert "does not match the article text" in findings[0].message

@@ -1,5 +1,5 @@
 """The `ldpub` command. Each subcommand lives in its own module, imported only when used
-(so `ldpub serve` never pays for rdflib/pyshacl at start-up)."""
+(so `ldpub serve` never pays for rdflib/pyshacl at start-up). A SettingsError is one line."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ import argparse
 import importlib
 import sys
 
-# name -> (module, one-line help). Each module exposes add_arguments(parser) and run(args) -> int.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "build": ("ldpub.build", "load, materialise, validate and write dist/"),
-    "validate": ("ldpub.validate", "check the sources: SHACL plus quote/offset and provenance checks"),
-    "serve": ("ldpub.server", "serve RDF files (default: the built dataset) with SPARQL and pages"),
-    "link": ("ldpub.linking", "propose, review and accept Wikidata links; --enrich fetches facts"),
+from ldpub.errors import SettingsError
+
+# name -> (module, its add-arguments and run functions, one-line help); run(args) -> exit code.
+COMMANDS: dict[str, tuple[str, str, str, str]] = {
+    "build": ("ldpub.build.cli", "add_build_arguments", "run_build", "load, materialise, validate and write dist/"),
+    "validate": ("ldpub.build.cli", "add_validate_arguments", "run_validate",
+                 "check the sources: SHACL plus quote/offset and provenance checks"),
+    "serve": ("ldpub.web.server", "add_arguments", "run",
+              "serve RDF files (default: the built dataset) with SPARQL and pages"),
+    "link": ("ldpub.linking.cli", "add_arguments", "run",
+             "propose, review and accept Wikidata links; --enrich fetches facts"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: ldpub COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += [f"  {name:<10} {help_}" for name, (*_, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 
@@ -31,10 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"ldpub: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
-    module = importlib.import_module(COMMANDS[name][0])
-    parser = argparse.ArgumentParser(prog=f"ldpub {name}", description=COMMANDS[name][1])
-    module.add_arguments(parser)
-    return int(module.run(parser.parse_args(rest)) or 0)
+    module_name, add_arguments, run, help_ = COMMANDS[name]
+    parser = argparse.ArgumentParser(prog=f"ldpub {name}", description=help_)
+    try:
+        module = importlib.import_module(module_name)
+        getattr(module, add_arguments)(parser)
+        return int(getattr(module, run)(parser.parse_args(rest)) or 0)
+    except SettingsError as exc:
+        print(f"ldpub {name}: {exc.message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,14 +13,11 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from ldpub.config import Settings
+from ldpub.ns import DCTERMS as DCT
+from ldpub.ns import RDF_TYPE, VOID, XSD_INTEGER
+from ldpub.settings import Settings
 
 T = TypeVar("T", ox.Triple, ox.Quad)
-
-VOID = "http://rdfs.org/ns/void#"
-DCT = "http://purl.org/dc/terms/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 # Every triple of the dataset once, whichever graph(s) it sits in.
 _ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
@@ -74,7 +71,7 @@ def _partition_iri(dataset: str, kind: str, iri: str) -> ox.NamedNode:
 def example_resources(store: ox.Store, settings: Settings, count: int = 3) -> list[str]:
     """The article if present, then the most described subjects (ties broken by IRI)."""
     picked: list[str] = []
-    article = ox.NamedNode(settings.iri("id/article"))
+    article = ox.NamedNode(settings.iris.article)
     if next(store.quads_for_pattern(article, None, None), None) is not None:
         picked.append(article.value)
     query = (
@@ -101,7 +98,7 @@ def void_quads(
     distributions: dump URLs (void:dataDump); examples: void:exampleResource IRIs (picked from
     the data when None)."""
     graph = graph or ox.DefaultGraph()
-    ds = ox.NamedNode(settings.iri("id/dataset"))
+    ds = ox.NamedNode(settings.iris.dataset)
     out: list[ox.Quad] = []
 
     def add(s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
@@ -112,7 +109,7 @@ def void_quads(
         add(ds, ox.NamedNode(DCT + "title"), ox.Literal(settings.title))
     if settings.license:
         add(ds, ox.NamedNode(DCT + "license"), ox.NamedNode(settings.license))
-    add(ds, _v("uriSpace"), ox.Literal(settings.iri("id/")))
+    add(ds, _v("uriSpace"), ox.Literal(settings.iris.ids))
     out += access_quads(settings, sparql_endpoint, distributions, graph)
     for iri in examples if examples is not None else example_resources(store, settings):
         add(ds, _v("exampleResource"), ox.NamedNode(iri))
@@ -144,7 +141,7 @@ def access_quads(settings: Settings, sparql_endpoint: str | None, distributions:
     """void:sparqlEndpoint and void:dataDump: the only VoID triples that depend on the server's
     public URL, so the server computes the rest once and adds these per request."""
     graph = graph or ox.DefaultGraph()
-    ds = ox.NamedNode(settings.iri("id/dataset"))
+    ds = ox.NamedNode(settings.iris.dataset)
     out = [ox.Quad(ds, _v("sparqlEndpoint"), ox.NamedNode(sparql_endpoint), graph)] if sparql_endpoint else []
     out += [ox.Quad(ds, _v("dataDump"), ox.NamedNode(url), graph) for url in distributions]
     return out

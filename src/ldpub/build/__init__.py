@@ -1,0 +1,1 @@
+"""Building a publication: sources -> materialise -> validate -> dist/ (dumps, VoID/DCAT, checksums)."""

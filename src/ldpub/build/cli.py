@@ -1,0 +1,51 @@
+"""`ldpub build` and `ldpub validate`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ldpub import ns
+from ldpub.build.dataset import build_dataset, validate_files
+from ldpub.build.validate import Report
+from ldpub.errors import BuildError
+from ldpub.settings import load_settings
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: dist_dir of ldpub.toml)")
+    parser.add_argument("--report", action="store_true", help="print the full validation report, warnings included")
+
+
+def run_build(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        result = build_dataset(settings, args.out)
+    except BuildError as err:
+        print(err.message)
+        print("ldpub build: FAILED, the data does not validate; nothing was written.")
+        return 1
+    if args.report:
+        print(result.report.text(ns.namespaces(settings)))
+    c = result.counts
+    print(f"ldpub build: {c['quads']} quads ({c['default_graph_triples']} in the default graph, "
+          f"{c['named_graphs']} named graphs); {result.report.count('Warning')} warning(s)")
+    print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items()))
+    for name, path in result.paths.items():
+        print(f"  {path}  ({path.stat().st_size} bytes)")
+    return 0
+
+
+def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="data files to check instead of data/*.ttl, data/*.trig (the ontology and shapes are always loaded)")
+    parser.add_argument("--quiet", action="store_true", help="print only the summary line and violations")
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    report = validate_files(settings, args.files or None)
+    if args.quiet:
+        report = Report([f for f in report.findings if f.severity == "Violation"], report.shacl_seconds, report.check_seconds)
+    print(report.text(ns.namespaces(settings)))
+    return 0 if report.conforms else 1

@@ -1,0 +1,1 @@
+"""Linking with Wikidata: client, candidates, scoring, review files, the links file, enrichment."""

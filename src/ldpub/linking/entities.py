@@ -1,0 +1,110 @@
+"""Our entities as the linker sees them: names, kinds (data/linking/kinds.tsv), the article's date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rdflib
+
+from ldpub.settings import Settings
+
+# ------------------------------------------------------------------------------------------ our entities
+
+
+@dataclass(frozen=True)
+class Kinds:
+    classes: list[tuple[str, str]]  # (class IRI, kind), first match wins
+    roots: dict[str, dict[str, str]]  # kind -> {QID: label}
+    country_prop: dict[str, str]  # kind -> PID
+    # Facts about the article the candidates are checked against (rows "article country|date").
+    country: str = ""  # QID of the article's country
+    country_label: str = ""
+    as_of: str = ""  # YYYY-MM-DD: offices are checked around this date
+    description_pattern: str = ""  # regex: a description matching it mentions the article's country
+
+    @classmethod
+    def load(cls, path: Path) -> "Kinds":
+        classes, roots, props, article = [], {}, {}, {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            row = line.split("\t")
+            if row[0] == "class":
+                classes.append((row[1], row[2]))
+            elif row[0] == "root":
+                roots.setdefault(row[1], {})[row[2]] = row[3]
+            elif row[0] == "country":
+                props[row[1]] = row[2]
+            elif row[0] == "article":
+                article[row[1]] = row[2:]
+        country, label = (article.get("country", []) + ["", ""])[:2]
+        return cls(classes, roots, props, country, label, (article.get("date") or [""])[0],
+                   (article.get("description") or [""])[0])
+
+
+@dataclass
+class OurEntity:
+    iri: str
+    slug: str
+    kind: str
+    labels: list[tuple[str, str]]  # (text, lang)
+    posts: list[str] = field(default_factory=list)  # labels of posts the article mentions with it
+
+    @property
+    def label(self) -> str:
+        en = [t for t, lang in self.labels if lang in ("en", "")]
+        return (en or [t for t, _ in self.labels] or [self.slug])[0]
+
+
+def source_files(settings: Settings) -> list[Path]:
+    files = sorted(settings.ontology_path.glob("*.ttl"))
+    files += sorted(settings.data_path.glob("*.ttl")) + sorted(settings.data_path.glob("*.trig"))
+    return files
+
+
+def load_dataset(files: Iterable[Path]):
+
+    ds = rdflib.Dataset(default_union=True)
+    for f in files:
+        ds.parse(f, format="trig" if f.suffix == ".trig" else "turtle")
+    return ds
+
+
+def our_entities(ds, kinds: Kinds, base_iri: str) -> list[OurEntity]:
+    """Persons, organisations and places of our data, with their labels and co-mentioned posts."""
+    id_ns = base_iri + "id/"
+    types: dict[str, set[str]] = {}
+    for s, c in ds.query(
+        "SELECT DISTINCT ?s ?c WHERE { ?s a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
+    ):
+        if str(s).startswith(id_ns):
+            types.setdefault(str(s), set()).add(str(c))
+    labels: dict[str, dict[tuple[str, str], bool]] = {}  # (text, lang) -> preferred?
+    for s, o, q in ds.query(
+        """SELECT DISTINCT ?s ?o ?q WHERE { VALUES ?q { <http://www.w3.org/2000/01/rdf-schema#label>
+           <https://schema.org/name> <https://schema.org/alternateName> <http://www.w3.org/2004/02/skos/core#prefLabel>
+           <http://www.w3.org/2004/02/skos/core#altLabel> <http://xmlns.com/foaf/0.1/name> }
+           ?s ?p ?o . ?p <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>* ?q . FILTER(isLiteral(?o)) }"""
+    ):
+        key = (str(o), getattr(o, "language", None) or "")
+        pref = labels.setdefault(str(s), {}).get(key, False)
+        labels[str(s)][key] = pref or not str(q).endswith(("altLabel", "alternateName"))
+    posts: dict[str, set[str]] = {}
+    for s, post in ds.query(
+        "SELECT DISTINCT ?s ?post WHERE { GRAPH ?g { { ?s ?p ?o } UNION { ?o ?p ?s } } "
+        "GRAPH ?g { { ?post ?q ?v } UNION { ?v ?q ?post } } }"
+    ):
+        if str(post).startswith(id_ns + "post/") and str(s).startswith(id_ns):
+            posts.setdefault(str(s), set()).add(str(post))
+    out = []
+    for iri, classes in sorted(types.items()):
+        kind = next((k for c, k in kinds.classes if c in classes), None)
+        if kind is None:
+            continue
+        post_labels = sorted(t for p in posts.get(iri, ()) for t, lang in labels.get(p, ()) if lang in ("en", ""))
+        mine = labels.get(iri, {})
+        ordered = sorted(mine, key=lambda k: (not mine[k], k[1] not in ("en", ""), k))  # preferred English first
+        out.append(OurEntity(iri, iri[len(id_ns):].replace("/", "-"), kind, ordered, post_labels))
+    return out

@@ -1,0 +1,243 @@
+"""The embedded executor: each query runs in one of max_concurrent worker processes
+(ldpub.query.worker). On the time limit the worker is SIGKILLed and replaced: the only real way
+to cancel a pyoxigraph query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from ldpub.errors import QueryEvaluationError, QueryTimeout, Unavailable
+from ldpub.query.executor import (
+    CachingExecutor,
+    QueryExecutor,
+    QueryJob,
+    Result,
+    syntax_error,
+)
+from ldpub.query.worker import EVALUATION_ERROR, OK, READY, SYNTAX_ERROR
+from ldpub.settings import Settings
+
+log = logging.getLogger("ldpub.store")
+_LEN = struct.Struct(">I")
+GROW_AFTER = 0.02  # seconds a request waits for a busy pool before another worker starts
+
+
+def worker_command(files: list[str], offline: bool) -> list[str]:
+    return [sys.executable, "-m", "ldpub.query.worker", *(["--offline"] if offline else []), *files]
+
+
+def workers_offline(settings: Settings) -> bool:
+    """With no SERVICE allowed, workers drop their network: a lexer gap cannot become an SSRF."""
+    return not settings.service_allowlist
+
+
+def prespawn(files: list[str | Path], offline: bool) -> subprocess.Popen:
+    """Start the first worker before the event loop exists, so it loads the data while the main
+    process is still importing the web stack (start-up time); WorkerPool adopts it."""
+    return subprocess.Popen(worker_command([str(f) for f in files], offline),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+
+class _Adopted:
+    """A subprocess.Popen seen through the few asyncio.subprocess.Process members Worker uses."""
+
+    def __init__(self, popen: subprocess.Popen) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    def kill(self) -> None:
+        self.popen.kill()
+
+    async def wait(self) -> int:
+        while self.popen.poll() is None:
+            await asyncio.sleep(0.01)
+        return self.popen.returncode
+
+
+class Worker:
+    """One worker process and its pipes."""
+
+    def __init__(self, proc: asyncio.subprocess.Process | _Adopted, stdin: asyncio.StreamWriter,
+                 stdout: asyncio.StreamReader) -> None:
+        self.proc = proc
+        self.stdin = stdin
+        self.stdout = stdout
+
+    @classmethod
+    async def spawn(cls, files: list[str], offline: bool) -> Worker:
+        proc = await asyncio.create_subprocess_exec(
+            *worker_command(files, offline), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        return await cls(proc, proc.stdin, proc.stdout).ready()
+
+    @classmethod
+    async def adopt(cls, popen: subprocess.Popen) -> Worker:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
+        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, popen.stdin)
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        return await cls(_Adopted(popen), writer, reader).ready()
+
+    async def ready(self) -> Worker:
+        kind, _, body = await self.receive()
+        if kind != READY:
+            raise RuntimeError(f"query worker failed to start: {body[:200]!r}")
+        return self
+
+    async def receive(self) -> tuple[int, bool, bytes]:
+        head = await self.stdout.readexactly(4)
+        (size,) = _LEN.unpack(head)
+        frame = await self.stdout.readexactly(size)
+        return frame[0], bool(frame[1]), frame[2:]
+
+    async def ask(self, message: bytes) -> tuple[int, bool, bytes]:
+        self.stdin.write(_LEN.pack(len(message)) + message)
+        await self.stdin.drain()
+        return await self.receive()
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+
+
+class WorkerPool:
+    """Up to max_concurrent workers, started on demand (one at start-up: fast start, and memory
+    only for the concurrency actually used); up to max_queued requests wait for one, beyond: 503."""
+
+    def __init__(self, files: list[str | Path], settings: Settings,
+                 prespawned: subprocess.Popen | None = None) -> None:
+        self.files = [str(f) for f in files]
+        self.prespawned = prespawned
+        self.settings = settings
+        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.workers: set[Worker] = set()
+        self.size = 0  # workers alive or starting
+        self.waiting = 0
+        self._tasks: set[asyncio.Task] = set()
+
+    async def start(self) -> None:
+        self.size = 1
+        if self.prespawned is not None:
+            worker = await Worker.adopt(self.prespawned)
+        else:
+            worker = await Worker.spawn(self.files, workers_offline(self.settings))
+        self.workers.add(worker)
+        self.idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for worker in self.workers:
+            worker.kill()
+        for worker in self.workers:
+            await worker.proc.wait()
+        self.workers.clear()
+
+    def _grow(self, reap: Worker | None = None) -> None:
+        """Start one more worker in the background; it joins the idle queue when loaded."""
+        self.size += 1
+
+        async def spawn() -> None:
+            if reap is not None:
+                await reap.proc.wait()  # collect the killed process first
+            try:
+                worker = await Worker.spawn(self.files, workers_offline(self.settings))
+            except (OSError, RuntimeError, asyncio.IncompleteReadError) as exc:
+                self.size -= 1
+                log.error("could not start a query worker: %s", exc)
+                return
+            self.workers.add(worker)
+            self.idle.put_nowait(worker)
+
+        task = asyncio.get_running_loop().create_task(spawn())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _replace(self, worker: Worker) -> None:
+        """Kill a worker (the real cancellation); keep at least one worker alive."""
+        worker.kill()
+        self.workers.discard(worker)
+        self.size -= 1
+        if self.size < 1:
+            self._grow(reap=worker)
+        else:
+            task = asyncio.get_running_loop().create_task(worker.proc.wait())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _busy(self, message: str) -> Unavailable:
+        return Unavailable(message, headers={"Retry-After": "1"})
+
+    async def _acquire(self) -> Worker:
+        full = self.size >= self.settings.max_concurrent
+        if self.idle.empty() and full and self.waiting >= self.settings.max_queued:
+            raise self._busy(
+                f"Too many queries at once ({self.settings.max_concurrent} running, "
+                f"{self.waiting} waiting): retry shortly"
+            )
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.settings.query_timeout):
+                if self.idle.empty() and not full:
+                    # Grow only when a request has really waited: short queries then share few
+                    # workers (memory), a long one gets company within GROW_AFTER.
+                    try:
+                        return await asyncio.wait_for(self.idle.get(), GROW_AFTER)
+                    except TimeoutError:
+                        if self.size < self.settings.max_concurrent:
+                            self._grow()
+                return await self.idle.get()
+        except TimeoutError:
+            raise self._busy("The endpoint is busy: no query slot freed up in time") from None
+        finally:
+            self.waiting -= 1
+
+    async def execute(self, job: QueryJob) -> Result:
+        worker = await self._acquire()
+        healthy = False
+        try:
+            async with asyncio.timeout(self.settings.query_timeout):
+                kind, truncated, body = await worker.ask(job.message())
+            healthy = True
+        except TimeoutError:
+            raise QueryTimeout(
+                f"Query time limit hit: stopped after {self.settings.query_timeout:g} s "
+                "(query_timeout)",
+                headers={"X-SPARQL-Timeout": f"{self.settings.query_timeout:g}"},
+            ) from None
+        except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            log.error("query worker %s died during a query", worker.proc.pid)
+            raise Unavailable("The query evaluator failed on this query") from None
+        finally:
+            # Anything but a complete answer leaves the worker in an unknown state: replace it.
+            if healthy:
+                self.idle.put_nowait(worker)
+            else:
+                self._replace(worker)
+        if kind == OK:
+            return Result(body, truncated)
+        message = body.decode("utf-8", "replace")
+        if kind == SYNTAX_ERROR:
+            raise syntax_error(message)
+        if kind == EVALUATION_ERROR:
+            raise QueryEvaluationError(f"Query evaluation failed: {message}")
+        raise Unavailable("The query evaluator answered unexpectedly")
+
+
+def make_executor(settings: Settings, files: list[str | Path],
+                  prespawned: subprocess.Popen | None = None) -> QueryExecutor:
+    """The default executor: the worker pool, behind the result cache unless result_cache = 0."""
+    pool = WorkerPool(files, settings, prespawned)
+    return CachingExecutor(pool, max_entries=settings.result_cache) if settings.result_cache > 0 else pool

@@ -1,0 +1,122 @@
+"""A query worker process: `python -m ldpub.query.worker FILE...`.
+
+Why a process: pyoxigraph cannot cancel a running query, so the server runs untrusted queries
+here and SIGKILLs the process when the time limit passes. Kept tiny (pyoxigraph + stdlib json)
+for memory and start-up.
+
+Wire format on stdin/stdout, each message framed by a 4-byte big-endian length:
+  request  = UTF-8 JSON {"q": query, "dg": [iri]|null, "ng": [iri]|null, "mt": media type,
+                         "limit": int}
+  response = 1 byte kind (0 ok, 1 syntax error, 2 evaluation error, 9 ready)
+             + 1 byte truncated flag + body (serialised result, or a UTF-8 message)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import struct
+import sys
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from ldpub.formats import rdf_format
+from ldpub.query.results import WRITERS
+from ldpub.store import load_store
+
+OK, SYNTAX_ERROR, EVALUATION_ERROR, READY = 0, 1, 2, 9
+_LEN = struct.Struct(">I")
+
+
+def write_frame(out: BinaryIO, kind: int, truncated: bool, body: bytes) -> None:
+    out.write(_LEN.pack(len(body) + 2) + bytes((kind, truncated)) + body)
+    out.flush()
+
+
+def read_frame(inp: BinaryIO) -> bytes | None:
+    head = inp.read(4)
+    if len(head) < 4:
+        return None
+    (size,) = _LEN.unpack(head)
+    return inp.read(size)
+
+
+def _dataset_kwargs(dg: list[str] | None, ng: list[str] | None) -> dict:
+    """Protocol dataset: when either list is given, it replaces the query's/store's dataset
+    (a missing list then means empty)."""
+    if dg is None and ng is None:
+        return {}
+    return {
+        "default_graph": [ox.NamedNode(i) for i in dg or []] or [],
+        "named_graphs": [ox.NamedNode(i) for i in ng or []],
+    }
+
+
+def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
+    """(truncated, body) for one request; raises SyntaxError or other errors from pyoxigraph."""
+    limit = int(request["limit"])
+    media_type = request["mt"]
+    result = store.query(request["q"], **_dataset_kwargs(request.get("dg"), request.get("ng")))
+    if isinstance(result, ox.QueryBoolean):
+        return False, result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+    if isinstance(result, ox.QuerySolutions):
+        writer = WRITERS.get(media_type)
+        if writer is None:
+            raise ValueError(f"{media_type} cannot hold SELECT results")
+        variables = [v.value for v in result.variables]
+        rows = []
+        for solution in result:  # stop at limit + 1: that one extra row proves truncation
+            if len(rows) > limit:
+                break
+            rows.append(tuple(solution))
+        truncated = len(rows) > limit
+        return truncated, writer(variables, rows[:limit])
+    triples = []
+    for triple in result:
+        if len(triples) > limit:
+            break
+        triples.append(triple)
+    truncated = len(triples) > limit
+    fmt = rdf_format(media_type)
+    if fmt is None:
+        raise ValueError(f"{media_type} cannot hold a graph")
+    return truncated, ox.serialize(triples[:limit], format=fmt)
+
+
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
+
+
+def drop_network() -> bool:
+    """Move this process into an empty network namespace (only a down loopback), so no query can
+    reach any host whatever the lexer missed. Root may do it directly; others through a user
+    namespace. False where the kernel refuses: then the lexer's seal is the only guard."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET):
+        if libc.unshare(flags) == 0:
+            return True
+    print(f"ldpub.worker: could not drop network access ({os.strerror(ctypes.get_errno())}); "
+          "relying on the query seal", file=sys.stderr)
+    return False
+
+
+def serve(paths: list[str], inp: BinaryIO, out: BinaryIO) -> None:
+    store = load_store(paths)
+    write_frame(out, READY, False, str(len(store)).encode())
+    while (message := read_frame(inp)) is not None:
+        try:
+            truncated, body = evaluate(store, json.loads(message))
+            write_frame(out, OK, truncated, body)
+        except SyntaxError as exc:
+            write_frame(out, SYNTAX_ERROR, False, str(exc).encode("utf-8", "replace"))
+        except Exception as exc:  # any evaluation failure becomes a clean 4xx upstream
+            write_frame(out, EVALUATION_ERROR, False, str(exc).encode("utf-8", "replace"))
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if args[:1] == ["--offline"]:
+        args = args[1:]
+        drop_network()
+    serve(args, sys.stdin.buffer, sys.stdout.buffer)

@@ -1,0 +1,191 @@
+"""Settings: ldpub.toml at the project root, overridden by LDPUB_<NAME> environment variables.
+
+Every setting is declared once in SETTINGS, with its type, default and help text. Unknown keys
+and values of the wrong type are refused with one line (SettingsError) naming the key and what
+was expected: a typo must never be silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+from ldpub.errors import SettingsError
+from ldpub.iris import IriScheme
+
+
+def project_root() -> Path:
+    """The folder holding ldpub.toml: $LDPUB_ROOT, else the source checkout this package runs from."""
+    env = os.environ.get("LDPUB_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "ldpub.toml").is_file():
+            return parent
+    return Path.cwd()
+
+
+def confined_path(root: Path, name: str) -> Path | None:
+    """`name` resolved inside `root`, or None when it leaves it (an absolute path, '..', a link out)
+    or cannot be resolved. File names that come from data must not reach the rest of the disk."""
+    base = root.resolve()
+    try:
+        path = (base / name).resolve()
+    except (OSError, ValueError):  # a NUL byte, a symlink loop
+        return None
+    return path if path.is_relative_to(base) else None
+
+
+def setting(section: str, default: Any, help: str) -> Any:
+    """A settings field: its default, the ldpub.toml section it lives in, and its help text."""
+    return field(default=default, metadata={"section": section, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    base_iri: str = setting("dataset", "https://w3id.org/kz-masimov/",
+                            "the publication's base IRI; every IRI of ours starts with it (ends with / or #)")
+    title: str = setting("dataset", "", "the dataset's title, shown when the data gives none")
+    ontology_dir: str = setting("dataset", "ontology", "folder of the ontology, context and shapes")
+    data_dir: str = setting("dataset", "data", "folder of the data files (top level only)")
+    dist_dir: str = setting("dataset", "dist", "folder the build writes the dumps to")
+    license: str = setting("dataset", "https://creativecommons.org/licenses/by/4.0/", "licence IRI of the data")
+    query_timeout: float = setting("endpoint", 10.0, "seconds of wall clock per query; the worker is killed past it")
+    max_query_length: int = setting("endpoint", 65536, "bytes; a longer query answers 413")
+    result_limit: int = setting("endpoint", 10000, "rows / triples; more is cut and flagged")
+    max_concurrent: int = setting("endpoint", 4, "queries evaluated at once (worker processes)")
+    max_queued: int = setting("endpoint", 16, "waiting beyond this answers 503 with Retry-After")
+    result_cache: int = setting("endpoint", 512, "answers kept in memory; 0 = off")
+    service_allowlist: tuple[str, ...] = setting("endpoint", (), "SERVICE endpoints a query may call; empty = no network")
+    forwarded_allow_ips: tuple[str, ...] = setting("endpoint", ("127.0.0.1", "::1"),
+                                                   "peers whose X-Forwarded-* headers are believed; \"*\" = any")
+
+    # Derived locations, so callers never join paths by hand.
+    @property
+    def ontology_path(self) -> Path:
+        return self.root / self.ontology_dir
+
+    @property
+    def data_path(self) -> Path:
+        return self.root / self.data_dir
+
+    @property
+    def dist_path(self) -> Path:
+        return self.root / self.dist_dir
+
+    @property
+    def queries_path(self) -> Path:
+        return self.data_path / "queries"
+
+    @cached_property
+    def iris(self) -> IriScheme:
+        """The publication's IRI scheme (ldpub.iris): every IRI of ours comes from it."""
+        return IriScheme(self.base_iri)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting as declared on Settings: where it lives in ldpub.toml, its type and help."""
+
+    section: str
+    name: str
+    kind: type
+    default: Any
+    help: str
+
+    @property
+    def expected(self) -> str:
+        return {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+                tuple: "a list of strings"}[self.kind]
+
+
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(f.metadata["section"], f.name, type(f.default), f.default, f.metadata["help"])
+    for f in fields(Settings) if f.metadata)
+BY_NAME = {s.name: s for s in SETTINGS}
+SECTIONS = frozenset(s.section for s in SETTINGS)
+
+
+def _check(setting: Setting, value: object, where: str) -> object:
+    """The value as the setting's type, or SettingsError naming the key and the expected type."""
+    kind = setting.kind
+    ok = (isinstance(value, kind) and not (kind is int and isinstance(value, bool))) or (
+        kind is float and isinstance(value, int) and not isinstance(value, bool))
+    if kind is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if not ok or (kind is tuple and not all(isinstance(v, str) for v in value)):  # type: ignore[attr-defined]
+        raise SettingsError(f"{where}: {setting.name} must be {setting.expected}, not {value!r}")
+    if kind is float:
+        value = float(value)  # type: ignore[arg-type]
+    if kind in (int, float) and value < 0:  # type: ignore[operator]
+        raise SettingsError(f"{where}: {setting.name} must not be negative, not {value!r}")
+    if setting.name == "base_iri" and not str(value).endswith(("/", "#")):
+        raise SettingsError(f"{where}: base_iri must end with '/' or '#', not {value!r}")
+    return value
+
+
+def _from_env(setting: Setting, raw: str) -> object:
+    where = f"LDPUB_{setting.name.upper()}"
+    kind = setting.kind
+    try:
+        if kind is bool:
+            if raw.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+                raise ValueError
+            return raw.lower() in {"1", "true", "yes", "on"}
+        if kind is tuple:
+            return tuple(x.strip() for x in raw.split(",") if x.strip())
+        return _check(setting, kind(raw), where)
+    except ValueError:
+        raise SettingsError(f"{where}: {setting.name} must be {setting.expected}, not {raw!r}") from None
+
+
+def _unknown(key: str, where: str) -> SettingsError:
+    close = difflib.get_close_matches(key, list(BY_NAME) + list(SECTIONS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return SettingsError(f"{where}: unknown setting {key!r}{hint}")
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    """The settings of a ldpub.toml file, checked: sections and keys must be known."""
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    values: dict[str, object] = {}
+    for section, table in doc.items():
+        if section not in SECTIONS or not isinstance(table, dict):
+            raise _unknown(section, f"{path}: [{section}]")
+        for key, value in table.items():
+            setting = BY_NAME.get(key)
+            if setting is None or setting.section != section:
+                raise _unknown(key, f"{path}: [{section}]")
+            values[key] = _check(setting, value, f"{path}: [{section}]")
+    return values
+
+
+def load_settings(root: Path | None = None, **overrides: object) -> Settings:
+    root = (root or project_root()).resolve()
+    toml_path = root / "ldpub.toml"
+    values = read_toml(toml_path) if toml_path.is_file() else {}
+    for setting in SETTINGS:
+        raw = os.environ.get(f"LDPUB_{setting.name.upper()}")
+        if raw is not None:
+            values[setting.name] = _from_env(setting, raw)
+    known = {f.name for f in fields(Settings)}
+    for key in overrides:
+        if key not in known:
+            raise _unknown(key, "load_settings()")
+    return replace(Settings(root=root), **{**values, **overrides})
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return load_settings()

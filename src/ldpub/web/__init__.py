@@ -1,0 +1,1 @@
+"""HTTP: the app (wiring), the one error handler, the SPARQL routes, the page routes, downloads."""

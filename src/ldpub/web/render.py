@@ -1,0 +1,133 @@
+"""Shared by the pages: the Jinja2 environment (autoescape everything), the server's public URL
+(X-Forwarded-* aware, through ldpub.iris), HTTP caching (ETag, Last-Modified, 304)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ldpub.formats import content_type
+from ldpub.iris import UrlBuilder, public_base_url, uri_to_iri
+from ldpub.settings import Settings
+from ldpub.site.model import Site
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+env = Environment(
+    loader=PackageLoader("ldpub", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def json_script(data: object) -> Markup:
+    """JSON safe inside <script>: no '<', '>' or '&' survive, so '</script>' cannot close it."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+env.filters["json_script"] = json_script
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def server_base(request: Request) -> str:
+    """The public URL of this server, without a trailing slash (proxy headers respected)."""
+    host, port = request.scope.get("server") or ("localhost", None)
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    own = f"{host}:{port}" if port else host
+    return public_base_url(request.url.scheme, request.headers.get("host", own),
+                           request.headers if trusts_forwarding(request) else {},
+                           request.scope.get("root_path", ""), own)
+
+
+def trusts_forwarding(request: Request) -> bool:
+    """X-Forwarded-* is believed only from a configured proxy (default: this machine), so a
+    client elsewhere cannot choose the URLs this server writes into its answers."""
+    allowed = settings_of(request).forwarded_allow_ips
+    client = request.client.host if request.client else None
+    return "*" in allowed or client in allowed
+
+
+def iri_path(request: Request) -> str:
+    """The part after the base IRI that this request's URL names: 'id/cns.ttl' for /id/cns.ttl."""
+    raw = request.scope.get("raw_path") or quote(request.url.path).encode()
+    path = raw.decode("utf-8", "replace")  # uvicorn gives ASCII; U+FFFD fails as an IRI later
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return uri_to_iri(path).lstrip("/")
+
+
+def site_of(request: Request) -> Site:
+    """The Site of the app's served store (built once by create_app)."""
+    site: Site = request.app.state.site
+    return site
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def etag_for(body: bytes, *salt: str) -> str:
+    h = hashlib.sha256(body)
+    for s in salt:
+        h.update(s.encode())
+    return '"' + h.hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str, modified: float | None) -> bool:
+    """If-None-Match wins; If-Modified-Since is used only without it (RFC 9110 13.2.2)."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
+        return "*" in tags or etag in tags
+    ims = request.headers.get("if-modified-since")
+    if ims and modified is not None:
+        try:
+            return int(modified) <= parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def cached(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None,
+           status: int = 200, modified: float | None = None) -> Response:
+    """A response with ETag and Last-Modified; 304 when the client's copy is current."""
+    headers = dict(headers or {})
+    etag = etag_for(body, media_type)
+    headers["ETag"] = etag
+    if modified is not None:
+        headers["Last-Modified"] = formatdate(modified, usegmt=True)
+    if status == 200 and not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
+    return Response(body, status, headers, media_type=content_type(media_type))
+
+
+def page(request: Request, template: str, *, status: int = 200, headers: dict[str, str] | None = None,
+         **context: object) -> Response:
+    """Render an HTML template with the common context (links, site, settings)."""
+    settings = settings_of(request)
+    links = urls(request)
+    site = site_of(request)
+    html = env.get_template(template).render(
+        link=links, url=links.url, site=site, settings=settings, request_path=request.url.path,
+        **context)
+    return cached(request, html.encode("utf-8"), "text/html", headers, status, site.modified)
+
+
+def urls(request: Request) -> UrlBuilder:
+    """The URL builder of this request: our IRIs mapped to the public URL the client used."""
+    return UrlBuilder(settings_of(request).iris, server_base(request))

@@ -1,0 +1,78 @@
+"""`ldpub serve [--host H] [--port P] [FILES...]`: run the endpoint under uvicorn.
+
+No rdflib on this path (start-up budget: first answered query within 1.5 s)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from ldpub.formats import read_format
+from ldpub.query.pool import make_executor, prespawn, workers_offline
+from ldpub.settings import Settings, load_settings
+from ldpub.web.app import create_app
+
+DEFAULT_DATASET = "dataset.trig"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="RDF files (Turtle, N-Triples, TriG, N-Quads, JSON-LD, RDF/XML); default: dist/dataset.trig",
+    )
+
+
+def default_files(settings: Settings) -> list[Path]:
+    """The built dataset, built on the spot when missing."""
+    path = settings.dist_path / DEFAULT_DATASET
+    if not path.is_file():
+        # In a child process: the serve path stays free of rdflib and pyshacl.
+        print(f"ldpub serve: {path} is missing; building it", file=sys.stderr)
+        built = subprocess.run([sys.executable, "-m", "ldpub.cli", "build"], capture_output=True, text=True,
+                               env={**os.environ, "LDPUB_ROOT": str(settings.root)}, check=False)
+        if built.returncode != 0 or not path.is_file():
+            why = (built.stdout + built.stderr).strip().splitlines()[-3:]
+            raise SystemExit(f"ldpub serve: {path} is missing and building it failed: {' '.join(why)}\n"
+                             "Fix the build (`ldpub build`), or name RDF files to serve: ldpub serve FILE...")
+    return [path]
+
+
+def check_files(files: list[Path]) -> None:
+    for f in files:
+        if not f.is_file():
+            raise SystemExit(f"ldpub serve: {f}: no such file")
+        try:
+            read_format(f)
+        except ValueError as exc:
+            raise SystemExit(f"ldpub serve: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    files = [Path(f) for f in args.files] or default_files(settings)
+    check_files(files)
+    # The first query worker loads the data while this process imports the web stack.
+    first_worker = prespawn(files, workers_offline(settings))
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    app = create_app(settings, files, make_executor(settings, files, first_worker))
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
+    uvicorn.run(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
+                log_level="info", log_config=None, timeout_graceful_shutdown=2,
+                # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):
+                # uvicorn's own rewriting would hide the peer address that judgement needs.
+                proxy_headers=False)
+    return 0

@@ -1,0 +1,129 @@
+"""The SPARQL 1.1 Protocol endpoint (/sparql), its service description and /.well-known/void.
+
+Thin: reading the request is here; the protocol's rules are ldpub.query.protocol, the seal is
+ldpub.query.seal, evaluation is the executor, and errors are answered by ldpub.web.errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ldpub import formats, ns
+from ldpub.errors import BadRequest, LdpubError, MethodNotAllowed, RequestTooLarge
+from ldpub.formats import content_type
+from ldpub.query import description as sd
+from ldpub.query.executor import QueryExecutor, QueryJob
+from ldpub.query.protocol import query_hash, query_request, read_params
+from ldpub.rdf import rdf_answer
+from ldpub.settings import Settings
+from ldpub.void import access_quads, graph_sizes, void_quads
+from ldpub.web import downloads, negotiation, querypage
+from ldpub.web.errors import error_response
+from ldpub.web.render import server_base
+
+ALLOW = "GET, HEAD, POST, OPTIONS"
+TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
+LIMIT_HEADER = "X-SPARQL-Result-Limit"
+EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, "X-SPARQL-Timeout", "Retry-After"]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 once it passes limit bytes (no unbounded buffering)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(f"The request body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestTooLarge(f"The request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client hung up (or sent broken chunks) mid-body: its fault, not ours
+        raise BadRequest("The request body ended early: the connection closed") from None
+    return b"".join(chunks)
+
+
+class SparqlEndpoint:
+    """/sparql as a bare ASGI app (no router in front: it is the hot path), and the VoID and
+    service description documents that describe it."""
+
+    def __init__(self, settings: Settings, dataset: ox.Store, executor: QueryExecutor) -> None:
+        self.settings = settings
+        self.executor = executor
+        self.graph_names = frozenset(g.value for g in dataset.named_graphs())
+        # The counts never change while serving: computed once here, not per request or per Host.
+        self.void_counts = void_quads(dataset, settings)
+        self.sizes = graph_sizes(dataset)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        try:
+            response = await self.answer(request)
+        except LdpubError as exc:
+            response = error_response(request, exc)
+        await response(scope, receive, send)
+
+    def dataset_void(self, base: str) -> list[ox.Quad]:
+        """The dataset's VoID with this server's endpoint and dump URLs (from the Host header)."""
+        dumps = [f"{base}/download/{name}" for name in downloads.dump_names(self.settings.dist_path)]
+        return [*self.void_counts, *access_quads(self.settings, base + "/sparql", dumps)]
+
+    async def rdf_response(self, triples: Sequence[ox.Triple], media_type: str) -> Response:
+        """The service description and VoID through the one serialiser (same prefixes, JSON-LD
+        compacted against the published context). In the thread pool: JSON-LD compaction takes
+        tens of milliseconds, which the event loop owes to /sparql."""
+        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        body = await run_in_threadpool(rdf_answer, quads, media_type,
+                                       {**ns.prefixes(self.settings), **sd.PREFIXES},
+                                       ns.context_document(self.settings))
+        return Response(body, headers={"Vary": "Accept"}, media_type=content_type(media_type))
+
+    async def service_description(self, request: Request, fmt: str | None) -> Response:
+        base = server_base(request)
+        if (fmt or "").lower() == "html" or (not fmt and negotiation.prefers_html(request.headers.get("accept"))):
+            return querypage.render(request, self.settings)
+        media = negotiation.negotiate(request.headers.get("accept"), fmt, formats.GRAPH_TYPES)
+        triples = sd.sd_triples(self.settings, base + "/sparql", self.sizes, self.dataset_void(base))
+        return await self.rdf_response(triples, media)
+
+    async def answer(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": ALLOW})
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise MethodNotAllowed(f"{request.method} is not allowed: this endpoint is read-only", ALLOW)
+        body = b""
+        if request.method == "POST":
+            # Percent-encoding can triple a query's size; allow for it plus the other parameters.
+            body = await read_body(request, 3 * self.settings.max_query_length + 8192)
+        media_in = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        coding = request.headers.get("content-encoding", "identity").strip().lower()
+        query, pairs = read_params(request.method, media_in, coding, request.scope.get("query_string", b""), body)
+        if query is None:
+            fmts = [v for k, v in pairs if k in ("format", "output")]
+            return await self.service_description(request, fmts[0] if fmts else None)
+        request.scope["ldpub.qhash"] = query_hash(query)  # for the access log, even when refused
+        checked = query_request(query, pairs, self.settings, self.graph_names)
+        offered = formats.RESULT_TYPES if checked.form in ("SELECT", "ASK") else formats.GRAPH_TYPES
+        media = negotiation.negotiate(request.headers.get("accept"), checked.format, offered)
+        job = QueryJob(checked.query, media, checked.default_graphs, checked.named_graphs,
+                       self.settings.result_limit)
+        result = await self.executor.execute(job)
+        headers = {"Vary": "Accept"}
+        if result.truncated:
+            headers[TRUNCATED_HEADER] = "true"
+            headers[LIMIT_HEADER] = str(self.settings.result_limit)
+        return Response(result.body, headers=headers, media_type=content_type(media))
+
+    async def well_known_void(self, request: Request) -> Response:
+        base = server_base(request)
+        media = negotiation.negotiate(request.headers.get("accept"), request.query_params.get("format"),
+                                      formats.GRAPH_TYPES)
+        return await self.rdf_response([q.triple for q in self.dataset_void(base)], media)
