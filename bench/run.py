@@ -72,16 +72,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}{self.path}"
 
     def start(self, probe: str) -> None:
-        log = open(RESULTS / f"{self.name}.log", "wb")
+        log_path = RESULTS / f"{self.name}.log"
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
-            self.cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
-            start_new_session=True,
-        )
+        with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
+                start_new_session=True,
+            )
         deadline = t0 + 60
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited early; see {log.name}")
+                raise SystemExit(f"{self.name} exited early; see {log_path}")
             try:
                 status, _ = fetch(self.url, probe)
                 if status == 200:
@@ -234,7 +235,7 @@ def main() -> int:
             server.cmd = [c.replace("{port}", str(server.port)) for c in server.cmd]
             server.start(probe)
             for name, q in queries.items():  # every query must work on every server
-                status, body = fetch(server.url, q)
+                status, _body = fetch(server.url, q)
                 if status != 200:
                     raise SystemExit(f"{server.name}: query {name} answered {status}")
             for connections in (1, 8):

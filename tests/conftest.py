@@ -15,6 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+
+from ldpub.build.dataset import build_dataset
+from ldpub.build.sources import load_sources
+from ldpub.settings import load_settings
+from ldpub.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -136,7 +142,6 @@ def wikidata_stand_in(tmp_path_factory) -> Iterator[str]:
 # ---------------------------------------------------------------- build and dumps (tests/test_build*.py, test_dumps*.py, test_queries*.py)
 @pytest.fixture(scope="session")
 def ldpub_settings():
-    from ldpub.settings import load_settings
 
     return load_settings(ROOT)
 
@@ -144,7 +149,6 @@ def ldpub_settings():
 @pytest.fixture(scope="session")
 def build_result(tmp_path_factory, ldpub_settings):
     """`build_dataset` run once per session into a temporary folder (never the real dist/)."""
-    from ldpub.build.dataset import build_dataset
 
     return build_dataset(ldpub_settings, tmp_path_factory.mktemp("dist"))
 
@@ -152,7 +156,6 @@ def build_result(tmp_path_factory, ldpub_settings):
 @pytest.fixture(scope="session")
 def built_quads(ldpub_settings) -> set:
     """The built dataset (materialised, all graphs) as a set of pyoxigraph quads."""
-    from ldpub.build.sources import load_sources
 
     return set(load_sources(ldpub_settings).dataset)
 
@@ -169,16 +172,12 @@ class NoQueries:
 
     async def close(self) -> None: ...
 
-    async def execute(self, job):  # noqa: ANN001
+    async def execute(self, job):
         raise RuntimeError("no SPARQL in page tests")
 
 
 def site_client(files: list[Path], **overrides):
     """A TestClient on create_app(files) with the real routes and no query workers."""
-    from fastapi.testclient import TestClient
-
-    from ldpub.settings import load_settings
-    from ldpub.web.app import create_app
 
     # the client stands where a local reverse proxy would, so its X-Forwarded-* headers are believed
     return TestClient(create_app(load_settings(ROOT, **overrides), files, executor=NoQueries()),

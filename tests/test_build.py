@@ -92,7 +92,7 @@ def _leaks(default: set, factual: set, other: dict) -> list:
 def test_non_factual_triples_stay_in_their_graph(built_quads):
     graphs, factual, other = _graphs_by_status(built_quads)
     assert len(other) >= 10  # author-assessment, unnamed-source, forecast, speculation claims exist
-    assert {s for s in _status_of(built_quads).values()} >= {"author-assessment", "unnamed-source", "forecast", "speculation"}
+    assert set(_status_of(built_quads).values()) >= {"author-assessment", "unnamed-source", "forecast", "speculation"}
     assert _leaks(graphs[DEFAULT], factual, other) == []
 
 

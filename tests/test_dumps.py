@@ -9,6 +9,9 @@ import warnings
 
 import pyoxigraph as ox
 import pytest
+from pyld import jsonld
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
 
 DEFAULT_ONLY = ["dataset.ttl", "dataset.nt"]
 ALL_GRAPHS = ["dataset.trig", "dataset.nq", "dataset.jsonld"]
@@ -33,8 +36,6 @@ def test_dataset_dumps_hold_every_graph(build_result, built_quads, name):
 
 
 def test_rdflib_finds_the_dumps_isomorphic(build_result):
-    from rdflib import Dataset, Graph
-    from rdflib.compare import isomorphic
 
     out = build_result.out_dir
     ttl = Graph().parse(out / "dataset.ttl", format="turtle")
@@ -68,7 +69,6 @@ def _refuse(url, options=None):
 
 
 def test_jsonld_expands_offline_with_pyld(build_result, built_quads):
-    from pyld import jsonld
 
     doc = json.loads((build_result.out_dir / "dataset.jsonld").read_text(encoding="utf-8"))
     expanded = jsonld.expand(doc, {"documentLoader": _refuse})

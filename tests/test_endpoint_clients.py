@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import rdflib
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -46,7 +47,6 @@ def test_construct_and_describe_as_rdflib_graphs(endpoint):
     w = client(endpoint, TURTLE)
     w.setQuery(f"DESCRIBE <{ID}masimov>")
     data = w.query().convert()
-    import rdflib
 
     graph = rdflib.Graph().parse(data=data, format="turtle")
     assert (rdflib.URIRef(ID + "masimov"), rdflib.RDFS.label, rdflib.Literal("Karim Masimov", lang="en")) in graph

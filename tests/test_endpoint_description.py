@@ -5,7 +5,11 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
+
 from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
+from ldpub.settings import load_settings
+from ldpub.store import load_store
+from ldpub.void import void_quads
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -103,11 +107,6 @@ def test_well_known_void(endpoint):
 
 def test_void_data_dump_lists_dist_dumps(tmp_path):
     """void:dataDump comes from the dumps present in dist/ (plain function, no HTTP)."""
-    from conftest import FIXTURES
-
-    from ldpub.settings import load_settings
-    from ldpub.store import load_store
-    from ldpub.void import void_quads
 
     settings = load_settings()
     store = load_store([FIXTURES / "endpoint.trig"])

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+
 from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
 
 ID = "https://w3id.org/kz-masimov/id/"

@@ -10,6 +10,8 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from ldpub.query.protocol import query_hash
+
 ID = "https://w3id.org/kz-masimov/id/"
 C01, C02, C03 = (f"{ID}claim/c0{i}" for i in (1, 2, 3))
 PERSONS = "SELECT ?p WHERE { ?p a <https://schema.org/Person> } ORDER BY ?p"
@@ -294,7 +296,6 @@ def test_no_error_path_gives_500(endpoint, query):
 def test_access_log_has_one_line_per_request(endpoint):
     marker = "SELECT ?log_marker WHERE { ?log_marker ?p ?o } LIMIT 1"
     assert get(endpoint, marker).status_code == 200
-    from ldpub.query.protocol import query_hash
 
     lines = [ln for ln in endpoint.log().splitlines() if query_hash(marker) in ln]
     assert len(lines) == 1

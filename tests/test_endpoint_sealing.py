@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
 
+from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
 from ldpub.query.seal import inspect_query
 from ldpub.query.worker import EVALUATION_ERROR, OK, READY, read_frame
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, ServedProcess, serve_process
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from conftest import ROOT, ServedProcess, serve_process
 
 # Small limits so the too-big cases stay cheap; max_query_length is what the 413s are about.
 MAX_QUERY = 4096

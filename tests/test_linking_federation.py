@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+
 from conftest import ENDPOINT_TEST_ENV, ROOT, serve_process
 
 WDQS = "https://query.wikidata.org/sparql"

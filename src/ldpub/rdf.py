@@ -75,12 +75,20 @@ def _sort_prefix_lines(data: bytes) -> bytes:
     return b"\n".join(sorted(lines[:n]) + lines[n:])
 
 
+def to_bytes(items: Iterable[Quad] | Iterable[Triple], fmt: RdfFormat,
+             prefixes: dict[str, str] | None = None) -> bytes:
+    """pyoxigraph's serialize into bytes (it returns None only when given an output file)."""
+    data = serialize(items, format=fmt, prefixes=prefixes) if prefixes else serialize(items, format=fmt)
+    assert data is not None
+    return data
+
+
 def rdf_bytes(quads: Iterable[Quad], fmt: RdfFormat, prefixes: dict[str, str]) -> bytes:
     """Turtle/N-Triples get the default graph only; TriG/N-Quads get every graph."""
     items = sorted_quads(quads) if fmt.supports_datasets else default_triples(quads)
     if fmt in (RdfFormat.N_TRIPLES, RdfFormat.N_QUADS):
-        return serialize(items, format=fmt)
-    return _sort_prefix_lines(serialize(items, format=fmt, prefixes=used_prefixes(items, prefixes)))
+        return to_bytes(items, fmt)
+    return _sort_prefix_lines(to_bytes(items, fmt, used_prefixes(items, prefixes)))
 
 
 def rdf_answer(quads: Iterable[Quad], media_type: str, prefixes: dict[str, str],
@@ -94,7 +102,7 @@ def rdf_answer(quads: Iterable[Quad], media_type: str, prefixes: dict[str, str],
     if fmt == RdfFormat.JSON_LD:
         if context is not None:
             return jsonld_bytes(quads, context)
-        return serialize(sorted_quads(quads), format=fmt)
+        return to_bytes(sorted_quads(quads), fmt)
     return rdf_bytes(quads, fmt, prefixes)
 
 
@@ -104,7 +112,7 @@ def _refuse_remote(url: str, options: dict | None = None) -> dict:
 
 def jsonld_bytes(quads: Iterable[Quad], context: dict) -> bytes:
     """Expanded JSON-LD (pyoxigraph) compacted with the inline `context` (pyld, no network)."""
-    expanded = json.loads(serialize(sorted_quads(quads), format=RdfFormat.JSON_LD))
+    expanded = json.loads(to_bytes(sorted_quads(quads), RdfFormat.JSON_LD))
     for node in _node_objects(expanded):
         _use_type_keyword(node)
     compacted = jsonld.compact(expanded, copy.deepcopy(context), {"documentLoader": _refuse_remote})

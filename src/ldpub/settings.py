@@ -183,7 +183,7 @@ def load_settings(root: Path | None = None, **overrides: object) -> Settings:
     for key in overrides:
         if key not in known:
             raise _unknown(key, "load_settings()")
-    return replace(Settings(root=root), **{**values, **overrides})
+    return replace(Settings(root=root), **{**values, **overrides})  # type: ignore[arg-type]  # checked above
 
 
 @lru_cache(maxsize=1)

@@ -31,8 +31,15 @@ def integer(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
+def select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT query (the only form this module asks)."""
+    result = store.query(query)
+    assert isinstance(result, ox.QuerySolutions)
+    return result
+
+
 def _scalar(store: ox.Store, query: str) -> int:
-    for row in store.query(query):
+    for row in select(store, query):
         return int(row[0].value)
     return 0
 
@@ -59,7 +66,7 @@ def graph_sizes(store: ox.Store) -> dict[str | None, int]:
     sizes: dict[str | None, int] = {
         None: _scalar(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     }
-    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+    for row in select(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
         sizes[row["g"].value] = int(row["n"].value)
     return sizes
 
@@ -78,7 +85,7 @@ def example_resources(store: ox.Store, settings: Settings, count: int = 3) -> li
         f"SELECT ?s (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?s HAVING(isIRI(?s)) "
         f"ORDER BY DESC(?n) ?s LIMIT {count + 1}"
     )
-    for row in store.query(query):
+    for row in select(store, query):
         if row["s"].value not in picked and len(picked) < count:
             picked.append(row["s"].value)
     return picked
@@ -120,7 +127,7 @@ def void_quads(
         f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) BIND(?o AS ?c) }} "
         "GROUP BY ?c ORDER BY ?c"
     )
-    for row in store.query(class_query):
+    for row in select(store, class_query):
         if not isinstance(row["c"], ox.NamedNode):
             continue
         part = _partition_iri(ds.value, "class", row["c"].value)
@@ -128,7 +135,7 @@ def void_quads(
         add(part, _v("class"), row["c"])
         add(part, _v("entities"), integer(int(row["n"].value)))
     prop_query = f"SELECT ?p (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?p ORDER BY ?p"
-    for row in store.query(prop_query):
+    for row in select(store, prop_query):
         part = _partition_iri(ds.value, "property", row["p"].value)
         add(ds, _v("propertyPartition"), part)
         add(part, _v("property"), row["p"])

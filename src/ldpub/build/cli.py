@@ -31,7 +31,7 @@ def run_build(args: argparse.Namespace) -> int:
     print(f"ldpub build: {c['quads']} quads ({c['default_graph_triples']} in the default graph, "
           f"{c['named_graphs']} named graphs); {result.report.count('Warning')} warning(s)")
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items()))
-    for name, path in result.paths.items():
+    for _name, path in result.paths.items():
         print(f"  {path}  ({path.stat().st_size} bytes)")
     return 0
 

@@ -32,7 +32,8 @@ class BuildResult:
 
 
 def graph_counts(quads: list[Quad]) -> dict[str, int]:
-    return {("" if isinstance(g, DefaultGraph) else g.value): len(t) for g, t in sorted(by_graph(quads).items(), key=lambda kv: str(kv[0]))}
+    graphs = sorted(by_graph(quads).items(), key=lambda kv: str(kv[0]))
+    return {("" if isinstance(g, DefaultGraph) else g.value): len(t) for g, t in graphs}
 
 
 def dump_files(sources: Sources) -> dict[str, bytes]:

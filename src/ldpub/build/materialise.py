@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
@@ -34,7 +35,8 @@ class Terms:
             raise AttributeError(name)
         return NamedNode(self.iris.term(name))
 
-Graphs = dict[object, set[tuple]]  # graph name -> {(s, p, o)}
+Triple3 = tuple[Any, Any, Any]  # (subject, predicate, object) terms
+Graphs = dict[Any, set[Triple3]]  # graph name (NamedNode or DEFAULT) -> {(s, p, o)}
 
 
 def by_graph(quads: Iterable[Quad]) -> Graphs:
@@ -143,9 +145,9 @@ def materialise(quads: Iterable[Quad], ontology: Iterable[tuple], iris: IriSchem
     superclasses, superproperties = alignment_closure(ontology)
     graphs = by_graph(quads)
     graphs.setdefault(DEFAULT, set())
-    for g, triples in graphs.items():
+    for g in graphs:
         if g != DEFAULT:
-            triples |= entailed(triples, superclasses, superproperties)
+            graphs[g] |= entailed(graphs[g], superclasses, superproperties)
     default = graphs[DEFAULT]
     for g in factual_graphs(graphs, kzm):
         default |= graphs[g]

@@ -61,7 +61,8 @@ def source_files(settings: Settings) -> tuple[list[Path], list[Path]]:
 def load_sources(settings: Settings, data_files: list[Path] | None = None) -> Sources:
     ontology_files, default_data = source_files(settings)
     data_files = default_data if data_files is None else [Path(p) for p in data_files]
-    ontology, shapes = [], []
+    ontology: list[Quad] = []
+    shapes: list[Quad] = []
     for path in ontology_files:
         (shapes if is_shapes_file(path) else ontology).extend(_parse(path))
     data = [q for path in data_files for q in _parse(path)]

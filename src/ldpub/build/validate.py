@@ -11,8 +11,9 @@ import logging
 import time
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyshacl
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad
@@ -72,7 +73,7 @@ class Report:
         return "\n".join(lines)
 
 
-def iri_shortener(prefixes: dict[str, str]):
+def iri_shortener(prefixes: dict[str, str]) -> Callable[[str], str]:
     """A function writing an IRI as prefix:local when a namespace fits (the longest wins)."""
     ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
 
@@ -88,7 +89,7 @@ def iri_shortener(prefixes: dict[str, str]):
 # ---------------------------------------------------------------- SHACL
 
 
-def _rdflib_term(term: NamedNode | BlankNode | Literal) -> URIRef | BNode | Literal:
+def _rdflib_term(term: Any) -> Any:
     if isinstance(term, NamedNode):
         return URIRef(term.value)
     if isinstance(term, BlankNode):
@@ -100,9 +101,9 @@ def _rdflib_term(term: NamedNode | BlankNode | Literal) -> URIRef | BNode | Lite
     return Literal(term.value, datatype=datatype)
 
 
-def _to_rdflib(quads: Iterable[Quad], dataset: bool):
+def _to_rdflib(quads: Iterable[Quad], dataset: bool) -> Any:
     """rdflib copy of pyoxigraph quads, term by term (faster than re-parsing, and exact)."""
-    target = Dataset() if dataset else Graph()
+    target: Any = Dataset() if dataset else Graph()
     graphs: dict = {}
     # rdflib logs a traceback for every ill-typed literal (e.g. "2017-05-32"^^xsd:date); SHACL
     # reports those as violations, so the log is noise.
@@ -126,11 +127,11 @@ def _to_rdflib(quads: Iterable[Quad], dataset: bool):
     return target
 
 
-def _shacl_findings(results) -> list[Finding]:
+def _shacl_findings(results: Graph) -> list[Finding]:
     sh = Namespace(SH)
     findings = []
     for result in results.subjects(RDF.type, sh.ValidationResult):
-        def one(pred):
+        def one(pred: URIRef, result: Any = result) -> str:
             value = results.value(result, pred)
             return "" if value is None else str(value)
 
@@ -147,7 +148,7 @@ def _shacl_findings(results) -> list[Finding]:
     return findings
 
 
-def _path_text(results, path) -> str:
+def _path_text(results: Graph, path: Any) -> str:
     """A SHACL path as text: an IRI, or a sequence path (an RDF list) as `a / b / c`."""
     if path is None:
         return ""
@@ -185,7 +186,7 @@ class Index:
             else:
                 self.graph_names.add(q.graph_name)
 
-    def objects(self, s, p: str, default_only: bool = False) -> set:
+    def objects(self, s: Any, p: str, default_only: bool = False) -> set[Any]:
         table = self.default if default_only else self.union
         return table.get(s, {}).get(NamedNode(p), set())
 
@@ -210,7 +211,7 @@ def _quote_problem(text: str, start: int, end: int, exact: str) -> str | None:
     found = text[start:end]
     if found == exact:
         return None
-    diff = next((i for i, (a, b) in enumerate(zip(found, exact)) if a != b), min(len(found), len(exact)))
+    diff = next((i for i, (a, b) in enumerate(zip(found, exact, strict=False)) if a != b), min(len(found), len(exact)))
     return (
         f"The quote does not match the article text at offsets {start}-{end}: first difference at "
         f"character {start + diff}, the article has {found[diff:diff + 12]!r}, the quote has {exact[diff:diff + 12]!r}."

@@ -51,7 +51,7 @@ def syntax_error(message: str) -> QuerySyntaxError:
     """400 with the parser's message, and line/column pulled out when the message has them."""
     detail: dict[str, object] = {}
     # pyoxigraph says "error at LINE:COLUMN: expected ..."
-    head, sep, rest = message.partition("error at ")
+    _head, sep, rest = message.partition("error at ")
     if sep:
         pos, _, _ = rest.partition(": ")
         line, _, column = pos.partition(":")

@@ -10,6 +10,7 @@ import logging
 import struct
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ldpub.errors import QueryEvaluationError, QueryTimeout, Unavailable
@@ -37,7 +38,7 @@ def workers_offline(settings: Settings) -> bool:
     return not settings.service_allowlist
 
 
-def prespawn(files: list[str | Path], offline: bool) -> subprocess.Popen:
+def prespawn(files: Sequence[str | Path], offline: bool) -> subprocess.Popen:
     """Start the first worker before the event loop exists, so it loads the data while the main
     process is still importing the web stack (start-up time); WorkerPool adopts it."""
     return subprocess.Popen(worker_command([str(f) for f in files], offline),
@@ -116,7 +117,7 @@ class WorkerPool:
     """Up to max_concurrent workers, started on demand (one at start-up: fast start, and memory
     only for the concurrency actually used); up to max_queued requests wait for one, beyond: 503."""
 
-    def __init__(self, files: list[str | Path], settings: Settings,
+    def __init__(self, files: Sequence[str | Path], settings: Settings,
                  prespawned: subprocess.Popen | None = None) -> None:
         self.files = [str(f) for f in files]
         self.prespawned = prespawned
@@ -236,7 +237,7 @@ class WorkerPool:
         raise Unavailable("The query evaluator answered unexpectedly")
 
 
-def make_executor(settings: Settings, files: list[str | Path],
+def make_executor(settings: Settings, files: Sequence[str | Path],
                   prespawned: subprocess.Popen | None = None) -> QueryExecutor:
     """The default executor: the worker pool, behind the result cache unless result_cache = 0."""
     pool = WorkerPool(files, settings, prespawned)

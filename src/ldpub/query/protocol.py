@@ -118,7 +118,7 @@ def read_params(method: str, media: str, coding: str, query_string: bytes,
             query_values = _values(pairs, "query")
         elif media == SPARQL_QUERY:
             try:
-                query_values = query_values + [body.decode("utf-8")]
+                query_values = [*query_values, body.decode("utf-8")]
             except UnicodeDecodeError as exc:
                 raise BadRequest(f"The query is not valid UTF-8: {exc}") from None
         elif media == SPARQL_UPDATE:

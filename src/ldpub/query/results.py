@@ -61,7 +61,7 @@ def _json_term(term: object) -> dict:
 
 def to_json(variables: list[str], rows: list[Row]) -> bytes:
     bindings = [
-        {name: _json_term(term) for name, term in zip(variables, row) if term is not None}
+        {name: _json_term(term) for name, term in zip(variables, row, strict=False) if term is not None}
         for row in rows
     ]
     doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
@@ -96,7 +96,7 @@ def to_xml(variables: list[str], rows: list[Row]) -> bytes:
         parts.append("<result>")
         parts += [
             f"<binding name={quoteattr(name)}>{_xml_term(term)}</binding>"
-            for name, term in zip(variables, row)
+            for name, term in zip(variables, row, strict=False)
             if term is not None
         ]
         parts.append("</result>\n")

@@ -23,7 +23,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from ldpub.formats import rdf_format
-from ldpub.query.results import WRITERS
+from ldpub.query.results import WRITERS, Row
 from ldpub.store import load_store
 
 OK, SYNTAX_ERROR, EVALUATION_ERROR, READY = 0, 1, 2, 9
@@ -60,20 +60,22 @@ def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
     media_type = request["mt"]
     result = store.query(request["q"], **_dataset_kwargs(request.get("dg"), request.get("ng")))
     if isinstance(result, ox.QueryBoolean):
-        return False, result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+        body = result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+        assert body is not None
+        return False, body
     if isinstance(result, ox.QuerySolutions):
         writer = WRITERS.get(media_type)
         if writer is None:
             raise ValueError(f"{media_type} cannot hold SELECT results")
         variables = [v.value for v in result.variables]
-        rows = []
+        rows: list[Row] = []
         for solution in result:  # stop at limit + 1: that one extra row proves truncation
             if len(rows) > limit:
                 break
             rows.append(tuple(solution))
         truncated = len(rows) > limit
         return truncated, writer(variables, rows[:limit])
-    triples = []
+    triples: list[ox.Triple] = []
     for triple in result:
         if len(triples) > limit:
             break
@@ -82,7 +84,9 @@ def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
     fmt = rdf_format(media_type)
     if fmt is None:
         raise ValueError(f"{media_type} cannot hold a graph")
-    return truncated, ox.serialize(triples[:limit], format=fmt)
+    body = ox.serialize(triples[:limit], format=fmt)
+    assert body is not None
+    return truncated, body
 
 
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000

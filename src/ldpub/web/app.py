@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -30,14 +31,14 @@ from ldpub.web.log import RequestLog
 from ldpub.web.render import STATIC_DIR
 from ldpub.web.sparql import EXPOSED, SparqlEndpoint
 
-CORS = dict(
-    allow_origins=["*"],
-    allow_credentials=False,
-    allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-    allow_headers=["Accept", "Content-Type"],
-    expose_headers=EXPOSED,
-    max_age=86400,
-)
+CORS: dict[str, Any] = {
+    "allow_origins": ["*"],
+    "allow_credentials": False,
+    "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"],
+    "allow_headers": ["Accept", "Content-Type"],
+    "expose_headers": EXPOSED,
+    "max_age": 86400,
+}
 SPARQL_PATH = "/sparql"
 
 
@@ -67,11 +68,11 @@ class LdpubApp(RequestLog):
 
 
 def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryExecutor | None = None) -> LdpubApp:
-    files = [Path(f) for f in files]
+    paths = [Path(f) for f in files]
     # Trusted, in-process copy for the server's own lookups (pages, VoID, graph checks).
-    dataset = load_store(files)
+    dataset = load_store(paths)
     if executor is None:
-        executor = make_executor(settings, files)
+        executor = make_executor(settings, paths)
     endpoint = SparqlEndpoint(settings, dataset, executor)
 
     @asynccontextmanager
@@ -85,10 +86,10 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     site = FastAPI(title="ldpub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                    exception_handlers={HTTPException: framework_error, LdpubError: ldpub_error})
     site.state.settings = settings
-    site.state.files = files
+    site.state.files = paths
     site.state.dataset = dataset
     site.state.executor = executor
-    site.state.site = Site.for_files(dataset, files, settings)
+    site.state.site = Site.for_files(dataset, paths, settings)
     site.router.add_route("/.well-known/void", endpoint.well_known_void, methods=["GET", "HEAD"])
     site.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     site.include_router(pages.router)  # the linked-data pages; its catch-all route must come last
