@@ -2,7 +2,9 @@
 same query mix, same run. Prints throughput, p50, p99 at 1 and 8 connections, RSS, start-up time,
 and the ratios. Not a test: figures depend on the machine. Results also go to bench/results/.
 
-Env: BENCH_SECONDS (default 10) per wrk run; BENCH_DATA (default dist/dataset.trig).
+Env: BENCH_SECONDS (default 10) per wrk run; BENCH_DATA (default dist/dataset.trig);
+BENCH_BASELINE=<git revision> also runs that revision's ldpub (from a temporary `git worktree`,
+same venv, same data) in the same run, so a change is measured against what it replaced.
 """
 
 from __future__ import annotations
@@ -198,6 +200,24 @@ def parse_wrk(out: str) -> dict:
             "socket_errors": errors.group(1) if errors else ""}
 
 
+BASELINE = os.environ.get("BENCH_BASELINE", "")
+
+
+def baseline_checkout(rev: str) -> Path:
+    """A temporary worktree of `rev`, for its ldpub (run from its src/ through PYTHONPATH)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), rev],
+                   check=True, capture_output=True)
+    return folder
+
+
+def baseline_servers(folder: Path) -> list[Server]:
+    env = {"LDPUB_ROOT": str(folder), "PYTHONPATH": str(folder / "src")}
+    cmd = [sys.executable, "-m", "ldpub.cli", "serve", "--port", "{port}", str(DATA)]
+    return [Server(f"ldpub@{BASELINE}", cmd, "/sparql", env),
+            Server(f"ldpub-nocache@{BASELINE}", list(cmd), "/sparql", {**env, "LDPUB_RESULT_CACHE": "0"})]
+
+
 def servers(store_dir: Path) -> list[Server]:
     ldpub_env = {"LDPUB_ROOT": str(ROOT)}
     return [
@@ -229,6 +249,9 @@ def main() -> int:
                    check=True, capture_output=True)
     probe = next(iter(queries.values()))
     all_servers = servers(store_dir)
+    baseline = baseline_checkout(BASELINE) if BASELINE else None
+    if baseline is not None:
+        all_servers[2:2] = baseline_servers(baseline)
     try:
         for server in all_servers:
             server.port = free_port()
@@ -247,6 +270,9 @@ def main() -> int:
         for server in all_servers:
             server.stop()
         shutil.rmtree(store_dir, ignore_errors=True)
+        if baseline is not None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(baseline)],
+                           capture_output=True)
 
     report(all_servers, queries)
     return 0
@@ -258,23 +284,26 @@ def report(all_servers: list[Server], queries: dict[str, str]) -> None:
         f"Dataset: {DATA.relative_to(ROOT) if DATA.is_relative_to(ROOT) else DATA}; "
         f"queries: {', '.join(queries)}; {SECONDS} s per run; CPUs: {os.cpu_count()}",
         "",
-        f"{'server':<16} {'conn':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'server':<28} {'conn':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
         f"{'RSS MB':>7} {'PSS MB':>7} {'procs':>5} {'start s':>7} {'cpu s':>6}",
     ]
     for s in all_servers:
         for c, run in s.runs.items():
             lines.append(
-                f"{s.name:<16} {c:>4} {run['rps']:>9.0f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
+                f"{s.name:<28} {c:>4} {run['rps']:>9.0f} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} "
                 f"{run['non2xx']:>8} {s.rss_mb:>7.1f} {s.pss_mb:>7.1f} {s.processes:>5} {s.startup_s:>7.2f} "
                 f"{s.startup_cpu_s:>6.2f}"
             )
     lines += ["", "Ratios (ldpub / other; throughput higher is better, latency lower is better):"]
+    others = ["oxigraph", "rdflib-endpoint"]
     for mine in ("ldpub", "ldpub-nocache"):
-        for other in ("oxigraph", "rdflib-endpoint"):
+        if f"{mine}@{BASELINE}" in by_name:
+            others.insert(0, f"{mine}@{BASELINE}")
+        for other in [o for o in others if "@" not in o or o.startswith(mine + "@")]:
             for c in (1, 8):
                 a, b = by_name[mine].runs[c], by_name[other].runs[c]
                 lines.append(
-                    f"  {mine:<14} vs {other:<16} c={c}: throughput {ratio(a['rps'], b['rps'])}, "
+                    f"  {mine:<14} vs {other:<28} c={c}: throughput {ratio(a['rps'], b['rps'])}, "
                     f"p50 {ratio(a['p50_ms'], b['p50_ms'])}, p99 {ratio(a['p99_ms'], b['p99_ms'])}"
                 )
     me = by_name["ldpub"]

@@ -7,6 +7,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
+from ldpub.formats import FORMATS
 from ldpub.settings import load_settings
 from ldpub.store import load_store
 from ldpub.void import void_quads
@@ -40,7 +41,10 @@ def test_sd_in_turtle_and_jsonld(endpoint):
         assert row["e"].value == endpoint.url + "/sparql"
         formats = {r["f"].value for r in store.query(f"SELECT ?f WHERE {{ ?s <{SD}resultFormat> ?f }}")}
         assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in formats
-        assert "http://www.w3.org/ns/formats/JSON-LD" in formats and len(formats) == 10
+        # every result and RDF format of the registry (ldpub.formats), and nothing else
+        assert formats == {f.w3c_iri for f in FORMATS if f.kind in ("results", "rdf")}
+        assert {"http://www.w3.org/ns/formats/JSON-LD", "http://www.w3.org/ns/formats/N3",
+                "http://www.w3.org/ns/formats/SPARQL_Results_TSV"} <= formats
         assert bool(store.query(f"ASK {{ ?s <{SD}feature> ?f }}"))
 
 

@@ -65,13 +65,12 @@ FORMATS: tuple[Format, ...] = (
            ox.RdfFormat.TRIG, dump=True),
     Format("N-Quads", "application/n-quads", "rdf", "nq", "N-Quads", ("nq", "nquads"),
            ("text/x-nquads",), ox.RdfFormat.N_QUADS, dump=True),
+    Format("N3", "text/n3", "rdf", "n3", "N3", ("n3",), rdf=ox.RdfFormat.N3),
     Format("HTML", "text/html", "html", "html", names=("html",)),
     Format("SPARQL query", "application/sparql-query", "file", "rq"),
     Format("JSON", "application/json", "file", "json"),
     Format("plain text", "text/plain", "file"),
 )
-# N3 is read (ldpub serve FILE.n3) but not published: pyoxigraph parses it, nothing writes it.
-N3 = Format("N3", "text/n3", "file", "n3", rdf=ox.RdfFormat.N3)
 
 BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in FORMATS if f.kind != "file"}
 BY_SUFFIX: dict[str, Format] = {f.suffix: f for f in FORMATS if f.suffix and f.kind != "file"}
@@ -93,7 +92,7 @@ RDF_FORMATS: tuple[Format, ...] = tuple(f for f in FORMATS if f.kind == "rdf")
 DUMP_FORMATS: tuple[Format, ...] = tuple(f for f in RDF_FORMATS if f.dump)
 # File suffix (with the dot) -> format, for reading RDF files.
 READ_SUFFIXES: dict[str, ox.RdfFormat] = {
-    "." + suffix: f.rdf for f in (*RDF_FORMATS, N3) if f.rdf is not None
+    "." + suffix: f.rdf for f in RDF_FORMATS if f.rdf is not None
     for suffix in (f.suffix, *f.read_suffixes) if suffix}
 
 
