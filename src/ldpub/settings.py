@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
@@ -64,6 +65,10 @@ class Settings:
     max_queued: int = setting("endpoint", 16, "waiting beyond this answers 503 with Retry-After")
     result_cache: int = setting("endpoint", 512, "answers kept in memory; 0 = off")
     service_allowlist: tuple[str, ...] = setting("endpoint", (), "SERVICE endpoints a query may call; empty = no network")
+    public_base_url: str = setting("server", "",
+                                   "the site's public URL (https://host/prefix); when set it wins over "
+                                   "Host and X-Forwarded-* in every answer")
+    max_header_bytes: int = setting("server", 16384, "request headers larger than this answer 431")
     forwarded_allow_ips: tuple[str, ...] = setting("endpoint", ("127.0.0.1", "::1"),
                                                    "peers whose X-Forwarded-* headers are believed; \"*\" = any")
 
@@ -128,6 +133,8 @@ def _check(setting: Setting, value: object, where: str) -> object:
         raise SettingsError(f"{where}: {setting.name} must not be negative, not {value!r}")
     if setting.name == "base_iri" and not str(value).endswith(("/", "#")):
         raise SettingsError(f"{where}: base_iri must end with '/' or '#', not {value!r}")
+    if setting.name == "public_base_url" and value and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", str(value)):
+        raise SettingsError(f"{where}: public_base_url must be an http(s) URL without query or fragment, not {value!r}")
     return value
 
 

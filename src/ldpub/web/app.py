@@ -1,7 +1,7 @@
 """The web application, wiring only: which path goes where, the middleware, the lifespan.
 
-    RequestLog ─ CORS ─┬─ /sparql            SparqlEndpoint (bare ASGI: the hot path)
-                       └─ everything else    FastAPI: /.well-known/void, the pages, downloads, static
+    RequestLog ─ HeaderGuard ─ CORS ─┬─ /sparql            SparqlEndpoint (bare ASGI: the hot path)
+                                     └─ everything else    FastAPI: /.well-known/void, the pages, downloads, static
 
 The access log and CORS wrap both once; errors of both are answered by ldpub.web.errors.
 """
@@ -27,6 +27,7 @@ from ldpub.store import load_store
 from ldpub.web import pages
 from ldpub.web.downloads import StaticFiles
 from ldpub.web.errors import framework_error, ldpub_error
+from ldpub.web.guard import HeaderGuard
 from ldpub.web.log import RequestLog
 from ldpub.web.render import STATIC_DIR
 from ldpub.web.sparql import EXPOSED, SparqlEndpoint
@@ -62,8 +63,8 @@ class Dispatch:
 class LdpubApp(RequestLog):
     """The whole application as one ASGI callable; `state` is the site app's state."""
 
-    def __init__(self, dispatch: Dispatch) -> None:
-        super().__init__(CORSMiddleware(dispatch, **CORS))
+    def __init__(self, dispatch: Dispatch, settings: Settings) -> None:
+        super().__init__(HeaderGuard(CORSMiddleware(dispatch, **CORS), settings.max_header_bytes))
         self.state = dispatch.state
 
 
@@ -93,4 +94,4 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     site.router.add_route("/.well-known/void", endpoint.well_known_void, methods=["GET", "HEAD"])
     site.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     site.include_router(pages.router)  # the linked-data pages; its catch-all route must come last
-    return LdpubApp(Dispatch(endpoint, site))
+    return LdpubApp(Dispatch(endpoint, site), settings)

@@ -33,14 +33,30 @@ class MediaRange:
         return self.type in ("*", main) and self.subtype in ("*", sub)
 
 
-@lru_cache(maxsize=512)
+# An Accept header is the client's to choose: read at most this many ranges, and cache only
+# short headers, so that a huge one costs one bounded parse and no memory afterwards.
+MAX_RANGES = 64
+CACHED_HEADER = 512
+
+
 def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
     """Media ranges of an Accept header; malformed parts are skipped (never an error)."""
+    if header is not None and len(header) > CACHED_HEADER:
+        return _parse_accept(header)
+    return _cached_accept(header)
+
+
+@lru_cache(maxsize=512)
+def _cached_accept(header: str | None) -> tuple[MediaRange, ...]:
+    return _parse_accept(header)
+
+
+def _parse_accept(header: str | None) -> tuple[MediaRange, ...]:
     if not header or not header.strip():
         return (MediaRange("*", "*", 1.0, 0),)
     ranges = []
-    for order, part in enumerate(header.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
+    for order, part in enumerate(header.split(",", MAX_RANGES)[:MAX_RANGES]):
+        pieces = [p.strip() for p in part.split(";", 8)[:8]]
         media = pieces[0].lower()
         if "/" not in media:
             if media == "*":  # some clients send a bare "*"
@@ -53,7 +69,7 @@ def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
             key, _, value = param.partition("=")
             if key.strip().lower() == "q":
                 try:
-                    q = max(0.0, min(1.0, float(value)))
+                    q = max(0.0, min(1.0, float(value[:16])))
                 except ValueError:
                     q = 0.0
         ranges.append(MediaRange(main, sub, q, order))
@@ -71,12 +87,22 @@ def _quality(ranges: tuple[MediaRange, ...], media_type: str) -> tuple[float, in
     return (best.q, best.specificity, -best.order)
 
 
-@lru_cache(maxsize=1024)
 def choose(accept: str | None, offered: tuple[str, ...]) -> str | None:
     """The offered canonical type the client prefers, or None. Aliases count for their target.
 
     Order: highest q; then the more specific range (text/turtle beats */*); then the client's
     order; then ours (so */* gives our default)."""
+    if accept is not None and len(accept) > CACHED_HEADER:
+        return _choose(accept, offered)
+    return _cached_choose(accept, offered)
+
+
+@lru_cache(maxsize=1024)
+def _cached_choose(accept: str | None, offered: tuple[str, ...]) -> str | None:
+    return _choose(accept, offered)
+
+
+def _choose(accept: str | None, offered: tuple[str, ...]) -> str | None:
     ranges = parse_accept(accept)
     candidates = [(t, t) for t in offered]
     candidates += [(alias, target) for alias, target in ALIASES.items() if target in offered]

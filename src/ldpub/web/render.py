@@ -7,7 +7,7 @@ import hashlib
 import json
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -45,7 +45,11 @@ def settings_of(request: Request) -> Settings:
 
 
 def server_base(request: Request) -> str:
-    """The public URL of this server, without a trailing slash (proxy headers respected)."""
+    """The public URL of this server, without a trailing slash: the public_base_url setting when
+    set, else from Host and (from a trusted proxy) X-Forwarded-*."""
+    configured = settings_of(request).public_base_url
+    if configured:
+        return configured.rstrip("/")
     host, port = request.scope.get("server") or ("localhost", None)
     host = f"[{host}]" if ":" in host else host  # an IPv6 address
     own = f"{host}:{port}" if port else host
@@ -125,9 +129,31 @@ def page(request: Request, template: str, *, status: int = 200, headers: dict[st
     html = env.get_template(template).render(
         link=links, url=links.url, site=site, settings=settings, request_path=request.url.path,
         **context)
-    return cached(request, html.encode("utf-8"), "text/html", headers, status, site.modified)
+    return cached(request, html.encode("utf-8"), "text/html", {**HTML_HEADERS, **(headers or {})}, status,
+                  site.modified)
 
 
 def urls(request: Request) -> UrlBuilder:
-    """The URL builder of this request: our IRIs mapped to the public URL the client used."""
-    return UrlBuilder(settings_of(request).iris, server_base(request))
+    """The URL builder of the pages: our IRIs mapped to root-relative URLs (/prefix/id/x), so
+    that no header can put another host into a page, a script source or a Link; absolute only
+    when public_base_url says what the host is."""
+    return UrlBuilder(settings_of(request).iris, server_base(request) if settings_of(request).public_base_url
+                      else urlsplit(server_base(request)).path)
+
+
+def host_dependent(request: Request) -> dict[str, str]:
+    """Caching headers for an answer whose bytes name this server's URL (VoID, the service
+    description): a shared cache must not keep one host's answer for another."""
+    if settings_of(request).public_base_url:
+        return {}
+    return {"Cache-Control": "private", "Vary": "Accept, Host, X-Forwarded-Host, X-Forwarded-Proto, X-Forwarded-Prefix"}
+
+
+# Pages load only their own CSS and script; nothing may frame them.
+HTML_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                "frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}

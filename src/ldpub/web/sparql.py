@@ -6,6 +6,7 @@ ldpub.query.seal, evaluation is the executor, and errors are answered by ldpub.w
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import pyoxigraph as ox
@@ -25,11 +26,12 @@ from ldpub.settings import Settings
 from ldpub.void import access_quads, graph_sizes, void_quads
 from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.errors import error_response
-from ldpub.web.render import server_base
+from ldpub.web.render import host_dependent, server_base
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
 LIMIT_HEADER = "X-SPARQL-Result-Limit"
+DOCUMENTS_KEPT = 32
 EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, "X-SPARQL-Timeout", "Retry-After"]
 
 
@@ -62,6 +64,8 @@ class SparqlEndpoint:
         # The counts never change while serving: computed once here, not per request or per Host.
         self.void_counts = void_quads(dataset, settings)
         self.sizes = graph_sizes(dataset)
+        # VoID and the service description as written, per public URL and format.
+        self.documents: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -76,15 +80,22 @@ class SparqlEndpoint:
         dumps = [f"{base}/download/{name}" for name in downloads.dump_names(self.settings.dist_path)]
         return [*self.void_counts, *access_quads(self.settings, base + "/sparql", dumps)]
 
-    async def rdf_response(self, triples: Sequence[ox.Triple], media_type: str) -> Response:
+    async def rdf_response(self, request: Request, triples: Sequence[ox.Triple], media_type: str) -> Response:
         """The service description and VoID through the one serialiser (same prefixes, JSON-LD
         compacted against the published context). In the thread pool: JSON-LD compaction takes
         tens of milliseconds, which the event loop owes to /sparql."""
-        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-        body = await run_in_threadpool(rdf_answer, quads, media_type,
-                                       {**ns.prefixes(self.settings), **sd.PREFIXES},
-                                       ns.context_document(self.settings))
-        return Response(body, headers={"Vary": "Accept"}, media_type=content_type(media_type))
+        key = (server_base(request), media_type, len(triples))
+        body = self.documents.get(key)
+        if body is None:
+            quads = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+            body = await run_in_threadpool(rdf_answer, quads, media_type,
+                                           {**ns.prefixes(self.settings), **sd.PREFIXES},
+                                           ns.context_document(self.settings))
+            self.documents[key] = body
+            while len(self.documents) > DOCUMENTS_KEPT:  # the key holds a client-chosen host: bounded
+                self.documents.popitem(last=False)
+        return Response(body, headers={"Vary": "Accept", **host_dependent(request)},
+                        media_type=content_type(media_type))
 
     async def service_description(self, request: Request, fmt: str | None) -> Response:
         base = server_base(request)
@@ -92,7 +103,7 @@ class SparqlEndpoint:
             return querypage.render(request, self.settings)
         media = negotiation.negotiate(request.headers.get("accept"), fmt, formats.GRAPH_TYPES)
         triples = sd.sd_triples(self.settings, base + "/sparql", self.sizes, self.dataset_void(base))
-        return await self.rdf_response(triples, media)
+        return await self.rdf_response(request, triples, media)
 
     async def answer(self, request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -126,4 +137,4 @@ class SparqlEndpoint:
         base = server_base(request)
         media = negotiation.negotiate(request.headers.get("accept"), request.query_params.get("format"),
                                       formats.GRAPH_TYPES)
-        return await self.rdf_response([q.triple for q in self.dataset_void(base)], media)
+        return await self.rdf_response(request, [q.triple for q in self.dataset_void(base)], media)
