@@ -63,6 +63,12 @@ class Settings:
     result_limit: int = setting("endpoint", 10000, "rows / triples; more is cut and flagged")
     max_concurrent: int = setting("endpoint", 4, "queries evaluated at once (worker processes)")
     max_queued: int = setting("endpoint", 16, "waiting beyond this answers 503 with Retry-After")
+    result_max_bytes: int = setting("endpoint", 16 << 20,
+                                    "bytes of one answer (about); more is cut and flagged like result_limit")
+    worker_memory_limit: int = setting("endpoint", 1024,
+                                       "MB of address space per query worker (RLIMIT_AS); 0 = no limit")
+    send_timeout: float = setting("endpoint", 30.0,
+                                  "seconds a client may take to read each part of an answer; then it is dropped")
     result_cache: int = setting("endpoint", 512, "answers kept in memory; 0 = off")
     service_allowlist: tuple[str, ...] = setting("endpoint", (), "SERVICE endpoints a query may call; empty = no network")
     public_base_url: str = setting("server", "",

@@ -19,6 +19,7 @@ class QueryJob:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     limit: int = 10000
+    max_bytes: int = 16 << 20
 
     def message(self) -> bytes:
         protocol_dataset = bool(self.default_graphs or self.named_graphs)
@@ -29,6 +30,7 @@ class QueryJob:
                 "ng": list(self.named_graphs) if protocol_dataset else None,
                 "mt": self.media_type,
                 "limit": self.limit,
+                "max_bytes": self.max_bytes,
             }
         ).encode("utf-8")
 

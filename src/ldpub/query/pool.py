@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import struct
 import subprocess
 import sys
@@ -29,8 +30,11 @@ _LEN = struct.Struct(">I")
 GROW_AFTER = 0.02  # seconds a request waits for a busy pool before another worker starts
 
 
-def worker_command(files: list[str], offline: bool) -> list[str]:
-    return [sys.executable, "-m", "ldpub.query.worker", *(["--offline"] if offline else []), *files]
+def worker_command(files: Sequence[str | Path], settings: Settings) -> list[str]:
+    """The worker's command line: offline unless SERVICE is allowlisted, memory capped."""
+    flags = ["--offline"] if workers_offline(settings) else []
+    flags += ["--memory-limit", str(settings.worker_memory_limit)]
+    return [sys.executable, "-m", "ldpub.query.worker", *flags, *(str(f) for f in files)]
 
 
 def workers_offline(settings: Settings) -> bool:
@@ -38,10 +42,10 @@ def workers_offline(settings: Settings) -> bool:
     return not settings.service_allowlist
 
 
-def prespawn(files: Sequence[str | Path], offline: bool) -> subprocess.Popen:
+def prespawn(files: Sequence[str | Path], settings: Settings) -> subprocess.Popen:
     """Start the first worker before the event loop exists, so it loads the data while the main
     process is still importing the web stack (start-up time); WorkerPool adopts it."""
-    return subprocess.Popen(worker_command([str(f) for f in files], offline),
+    return subprocess.Popen(worker_command(files, settings),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
 
@@ -75,9 +79,9 @@ class Worker:
         self.stdout = stdout
 
     @classmethod
-    async def spawn(cls, files: list[str], offline: bool) -> Worker:
+    async def spawn(cls, files: list[str], settings: Settings) -> Worker:
         proc = await asyncio.create_subprocess_exec(
-            *worker_command(files, offline), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            *worker_command(files, settings), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert proc.stdin is not None and proc.stdout is not None
         return await cls(proc, proc.stdin, proc.stdout).ready()
@@ -133,7 +137,7 @@ class WorkerPool:
         if self.prespawned is not None:
             worker = await Worker.adopt(self.prespawned)
         else:
-            worker = await Worker.spawn(self.files, workers_offline(self.settings))
+            worker = await Worker.spawn(self.files, self.settings)
         self.workers.add(worker)
         self.idle.put_nowait(worker)
 
@@ -154,7 +158,7 @@ class WorkerPool:
             if reap is not None:
                 await reap.proc.wait()  # collect the killed process first
             try:
-                worker = await Worker.spawn(self.files, workers_offline(self.settings))
+                worker = await Worker.spawn(self.files, self.settings)
             except (OSError, RuntimeError, asyncio.IncompleteReadError) as exc:
                 self.size -= 1
                 log.error("could not start a query worker: %s", exc)
@@ -177,6 +181,21 @@ class WorkerPool:
             task = asyncio.get_running_loop().create_task(worker.proc.wait())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    async def _death_cause(self, worker: Worker) -> str:
+        """Why a worker's pipe closed mid-query, from its exit status, in words."""
+        try:
+            code = await asyncio.wait_for(worker.proc.wait(), 2)
+        except TimeoutError:
+            return "it stopped answering"
+        if code == -signal.SIGKILL:
+            return "killed by SIGKILL: the out-of-memory killer or an operator"
+        if code == -signal.SIGABRT:
+            return (f"it ran out of memory: worker_memory_limit is {self.settings.worker_memory_limit} MB "
+                    "or the engine's stack overflowed")
+        if code < 0:
+            return f"killed by signal {signal.Signals(-code).name}"
+        return f"it exited with status {code}"
 
     def _busy(self, message: str) -> Unavailable:
         return Unavailable(message, headers={"Retry-After": "1"})
@@ -219,8 +238,10 @@ class WorkerPool:
                 headers={"X-SPARQL-Timeout": f"{self.settings.query_timeout:g}"},
             ) from None
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
-            log.error("query worker %s died during a query", worker.proc.pid)
-            raise Unavailable("The query evaluator failed on this query") from None
+            cause = await self._death_cause(worker)
+            log.error("query worker %s died during a query: %s", worker.proc.pid, cause)
+            raise Unavailable(f"The query worker died during this query ({cause}); it has been replaced",
+                              headers={"Retry-After": "1"}) from None
         finally:
             # Anything but a complete answer leaves the worker in an unknown state: replace it.
             if healthy:

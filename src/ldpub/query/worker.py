@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import struct
 import sys
 from typing import BinaryIO
@@ -54,9 +55,17 @@ def _dataset_kwargs(dg: list[str] | None, ng: list[str] | None) -> dict:
     }
 
 
+def _size(terms: tuple[object, ...]) -> int:
+    """About the bytes a row or triple takes in any result format: its terms as text."""
+    return sum(len(str(t)) + 8 for t in terms)
+
+
 def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
-    """(truncated, body) for one request; raises SyntaxError or other errors from pyoxigraph."""
+    """(truncated, body) for one request; raises SyntaxError or other errors from pyoxigraph.
+    The answer is cut at `limit` rows (or triples) and at about `max_bytes`: a row count alone
+    lets one huge row through."""
     limit = int(request["limit"])
+    budget = int(request.get("max_bytes", 16 << 20))
     media_type = request["mt"]
     result = store.query(request["q"], **_dataset_kwargs(request.get("dg"), request.get("ng")))
     if isinstance(result, ox.QueryBoolean):
@@ -69,22 +78,27 @@ def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
             raise ValueError(f"{media_type} cannot hold SELECT results")
         variables = [v.value for v in result.variables]
         rows: list[Row] = []
-        for solution in result:  # stop at limit + 1: that one extra row proves truncation
-            if len(rows) > limit:
+        size, truncated = 0, False
+        for solution in result:  # one row past a bound proves truncation
+            row = tuple(solution)
+            size += _size(row)
+            if len(rows) >= limit or size > budget:
+                truncated = True
                 break
-            rows.append(tuple(solution))
-        truncated = len(rows) > limit
-        return truncated, writer(variables, rows[:limit])
+            rows.append(row)
+        return truncated, writer(variables, rows)
     triples: list[ox.Triple] = []
+    size, truncated = 0, False
     for triple in result:
-        if len(triples) > limit:
+        size += _size((triple.subject, triple.predicate, triple.object))
+        if len(triples) >= limit or size > budget:
+            truncated = True
             break
         triples.append(triple)
-    truncated = len(triples) > limit
     fmt = rdf_format(media_type)
     if fmt is None:
         raise ValueError(f"{media_type} cannot hold a graph")
-    body = ox.serialize(triples[:limit], format=fmt)
+    body = ox.serialize(triples, format=fmt)
     assert body is not None
     return truncated, body
 
@@ -114,13 +128,31 @@ def serve(paths: list[str], inp: BinaryIO, out: BinaryIO) -> None:
             write_frame(out, OK, truncated, body)
         except SyntaxError as exc:
             write_frame(out, SYNTAX_ERROR, False, str(exc).encode("utf-8", "replace"))
+        except MemoryError:
+            write_frame(out, EVALUATION_ERROR, False,
+                        b"the answer needs more memory than this worker may use (worker_memory_limit)")
         except Exception as exc:  # any evaluation failure becomes a clean 4xx upstream
             write_frame(out, EVALUATION_ERROR, False, str(exc).encode("utf-8", "replace"))
 
 
-if __name__ == "__main__":
-    args = sys.argv[1:]
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space: a query that builds a huge string or group fails here
+    (the worker dies and is replaced) instead of taking the machine."""
+    if megabytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (megabytes << 20, megabytes << 20))
+
+
+def main(argv: list[str]) -> None:
+    """python -m ldpub.query.worker [--offline] [--memory-limit MB] FILE..."""
+    args = list(argv)
     if args[:1] == ["--offline"]:
         args = args[1:]
         drop_network()
+    if args[:1] == ["--memory-limit"]:
+        limit_memory(int(args[1]))
+        args = args[2:]
     serve(args, sys.stdin.buffer, sys.stdout.buffer)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

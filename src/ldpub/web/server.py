@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from ldpub.formats import read_format
-from ldpub.query.pool import make_executor, prespawn, workers_offline
+from ldpub.query.pool import make_executor, prespawn
 from ldpub.settings import Settings, load_settings
 from ldpub.web.app import create_app
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files] or default_files(settings)
     check_files(files)
     # The first query worker loads the data while this process imports the web stack.
-    first_worker = prespawn(files, workers_offline(settings))
+    first_worker = prespawn(files, settings)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     app = create_app(settings, files, make_executor(settings, files, first_worker))

@@ -125,7 +125,7 @@ class SparqlEndpoint:
         offered = formats.RESULT_TYPES if checked.form in ("SELECT", "ASK") else formats.GRAPH_TYPES
         media = negotiation.negotiate(request.headers.get("accept"), checked.format, offered)
         job = QueryJob(checked.query, media, checked.default_graphs, checked.named_graphs,
-                       self.settings.result_limit)
+                       self.settings.result_limit, self.settings.result_max_bytes)
         result = await self.executor.execute(job)
         headers = {"Vary": "Accept"}
         if result.truncated:
