@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -82,3 +84,49 @@ def _running(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] == "R"
     except OSError:
         return False
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+
+def test_clients_that_never_read_hold_little_and_are_dropped(tmp_path):
+    """Ten clients ask for a ~20 MB answer and never read it: the server keeps each answer once
+    (no second copy in the socket buffers), drops each client after send_timeout, and gives the
+    memory back."""
+    env = {**ENDPOINT_TEST_ENV, "LDPUB_RESULT_MAX_BYTES": str(64 << 20), "LDPUB_WORKER_MEMORY_LIMIT": "2048",
+           "LDPUB_RESULT_CACHE": "0", "LDPUB_QUERY_TIMEOUT": "60", "LDPUB_SEND_TIMEOUT": "2",
+           "LDPUB_MAX_CONCURRENT": "1"}  # one worker pipe: its reader buffer is warmed by the first request
+    query = urllib.parse.quote(concat_query(19))
+    with serve_process([FIXTURES / "endpoint.trig"], env=env, log_dir=tmp_path) as served:
+        host, port = served.url.removeprefix("http://").split(":")
+        size_mb = len(httpx.get(served.url + "/sparql?query=" + query, timeout=30).content) / (1 << 20)
+        assert size_mb > 15
+        before = rss_mb(served.proc.pid)
+        first = attack(served, host, int(port), query, 10) - before
+        assert first < 10 * size_mb, f"the main process grew by {first:.0f} MB for 10 unread answers"
+        # Dropped clients leave nothing behind: the same attack again needs no more memory
+        # (what the allocator keeps after the first round is reused, not added to).
+        second = attack(served, host, int(port), query, 20) - before
+        assert second < first + size_mb, f"grew by {first:.0f} MB, then by {second:.0f} MB: memory is held"
+        assert httpx.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
+
+
+def attack(served, host: str, port: int, query: str, drops: int) -> float:
+    """Ten clients that send the query and never read; returns the peak RSS (MB) of the main
+    process until the server has dropped them all (its log says so: `drops` in all)."""
+    sockets, peak = [], 0.0
+    for _ in range(10):
+        sock = socket.create_connection((host, port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sockets.append(sock)
+    deadline = time.monotonic() + 60
+    while served.log().count("dropped a client") < drops and time.monotonic() < deadline:
+        peak = max(peak, rss_mb(served.proc.pid))
+        time.sleep(0.1)
+    assert served.log().count("dropped a client") == drops, served.log()[-2000:]
+    for sock in sockets:
+        sock.close()
+    return peak

@@ -6,8 +6,11 @@ ldpub.query.seal, evaluation is the executor, and errors are answered by ldpub.w
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +35,7 @@ ALLOW = "GET, HEAD, POST, OPTIONS"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
 LIMIT_HEADER = "X-SPARQL-Result-Limit"
 DOCUMENTS_KEPT = 32
+log = logging.getLogger("ldpub.web")
 EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, "X-SPARQL-Timeout", "Retry-After"]
 
 
@@ -131,10 +135,37 @@ class SparqlEndpoint:
         if result.truncated:
             headers[TRUNCATED_HEADER] = "true"
             headers[LIMIT_HEADER] = str(self.settings.result_limit)
-        return Response(result.body, headers=headers, media_type=content_type(media))
+        return ChunkedResponse(result.body, self.settings.send_timeout, headers=headers,
+                               media_type=content_type(media))
 
     async def well_known_void(self, request: Request) -> Response:
         base = server_base(request)
         media = negotiation.negotiate(request.headers.get("accept"), request.query_params.get("format"),
                                       formats.GRAPH_TYPES)
         return await self.rdf_response(request, [q.triple for q in self.dataset_void(base)], media)
+
+
+class ChunkedResponse(Response):
+    """A response sent in slices, each within send_timeout: a client that stops reading holds
+    at most one slice in the server's buffers, and is dropped when the timeout passes."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, content: bytes, send_timeout: float, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.send_timeout = send_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope.get("method") == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = memoryview(self.body)
+        try:
+            for start in range(0, max(len(body), 1), self.CHUNK):
+                end = start + self.CHUNK
+                async with asyncio.timeout(self.send_timeout):
+                    await send({"type": "http.response.body", "body": bytes(body[start:end]),
+                                "more_body": end < len(body)})
+        except TimeoutError:
+            log.info("dropped a client that read nothing for %g s", self.send_timeout)
