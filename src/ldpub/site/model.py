@@ -43,6 +43,7 @@ from ldpub.ns import (
     XSD,
 )
 from ldpub.settings import Settings, confined_path
+from ldpub.site.text import local_name, natural_key, split_sentences, status_slug
 from ldpub.store import load_store
 
 T = TypeVar("T")
@@ -67,16 +68,6 @@ ALIGNMENTS = (RDFS + "subClassOf", RDFS + "subPropertyOf", OWL + "equivalentClas
               SKOS + "closeMatch", RDFS + "domain", RDFS + "range")
 
 
-def local_name(iri: str) -> str:
-    """The readable end of an IRI: after '#', else after the last '/'."""
-    tail = iri.rstrip("/#")
-    for sep in ("#", "/", ":"):
-        if sep in tail:
-            tail = tail.rsplit(sep, 1)[1]
-            break
-    return tail or iri
-
-
 def _int(term: object) -> int | None:
     try:
         return int(term.value)  # type: ignore[attr-defined]
@@ -95,10 +86,6 @@ def read_text_file(root: Path, name: str) -> str | None:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def status_slug(iri: str | None) -> str:
-    return re.sub(r"[^a-z0-9-]", "", local_name(iri).lower()) if iri else "none"
 
 
 # --------------------------------------------------------------------------- view models
@@ -325,7 +312,7 @@ class Site:
         for q in self.quads():
             if isinstance(q.subject, ox.NamedNode) and "#" in q.subject.value:
                 out[self.iris.document(q.subject.value)].add(q.subject.value)
-        return {doc: sorted(iris, key=_natural) for doc, iris in out.items()}
+        return {doc: sorted(iris, key=natural_key) for doc, iris in out.items()}
 
     def hash_iris(self, doc: str) -> list[str]:
         return self._hash_subjects.get(doc, [])
@@ -431,7 +418,7 @@ class Site:
                     found.add(q.graph_name.value)
         for q in self.default(None, ox.NamedNode(self.kzm("mentions")), node):
             found.add(q.subject.value)
-        return sorted(found, key=_natural)
+        return sorted(found, key=natural_key)
 
     def supporting_claims(self, quad: ox.Quad) -> list[ClaimRef]:
         """Claims whose assertion graph holds this triple."""
@@ -539,47 +526,8 @@ class Site:
         return out
 
 
-def _natural(s: str) -> list:
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
-
-
 def _quad_key(q: ox.Quad) -> tuple:
-    return (_natural(str(q.subject)), str(q.predicate), str(q.object))
-
-
-# --------------------------------------------------------------------------- sentences
-
-_INITIAL = re.compile(r"(?:^|[\s(“\"])(?:[A-Z]|[A-Z][a-z]?\.[A-Z]|Mr|Mrs|Dr|St|No|vs|etc|e\.g|i\.e)\.$")
-
-
-def split_sentences(text: str) -> list[tuple[int, int, int]]:
-    """(paragraph number, start, end) of each sentence; paragraphs are separated by blank lines
-    (paragraph 0 is the title line). A full stop after a single capital ("K. Masimov") does not end
-    a sentence."""
-    out: list[tuple[int, int, int]] = []
-    para = -1
-    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
-        para += 1
-        p_start, chunk = m.start(), m.group(0)
-        s = 0
-        for end_m in re.finditer(r"[.!?…]+[\"”’)\]]*(?=\s+|$)", chunk):
-            e = end_m.end()
-            if _INITIAL.search(chunk[max(0, end_m.start() - 6):end_m.end()].rstrip("\"”’)]")):
-                continue
-            nxt = chunk[e:].lstrip()
-            if nxt and not (nxt[0].isupper() or nxt[0] in "“\"'(‘[" or nxt[0].isdigit()):
-                continue
-            _append_sentence(out, para, p_start, chunk, s, e)
-            s = e
-        _append_sentence(out, para, p_start, chunk, s, len(chunk))
-    return out
-
-
-def _append_sentence(out, para, p_start, chunk, s, e) -> None:
-    while s < e and chunk[s].isspace():
-        s += 1
-    if s < e:
-        out.append((para, p_start + s, p_start + e))
+    return (natural_key(str(q.subject)), str(q.predicate), str(q.object))
 
 
 # --------------------------------------------------------------------------- descriptions
@@ -854,7 +802,7 @@ def constraint_words(site: Site, node) -> list[str]:
 
 def shapes_view(site: Site) -> list[dict]:
     shapes = sorted({q.subject.value for q in site.quads(None, TYPE, ox.NamedNode(SH + "NodeShape"), None)
-                     if isinstance(q.subject, ox.NamedNode)}, key=_natural)
+                     if isinstance(q.subject, ox.NamedNode)}, key=natural_key)
     out = []
     for iri in shapes:
         node = ox.NamedNode(iri)
@@ -897,7 +845,7 @@ def article_view(site: Site) -> dict | None:
         return None
     by_sentence: dict[int, list[ClaimRef]] = defaultdict(list)
     quotes: list[tuple[int, int, str]] = []
-    for claim, sel in sorted(site.selectors.items(), key=lambda kv: (kv[1].start, _natural(kv[0]))):
+    for claim, sel in sorted(site.selectors.items(), key=lambda kv: (kv[1].start, natural_key(kv[0]))):
         if not (0 <= sel.start < sel.end <= len(text)):
             continue
         quotes.append((sel.start, sel.end, claim))
@@ -972,7 +920,7 @@ def landing_view(site: Site, title: str) -> dict:
         local_types = [t for t in types if site.is_ours(t.value)] or types
         group = site.label(local_types[0].value) if local_types else "Other"
         entities[group].append(site.term_for_iri(iri))
-    claims = [site.claim_ref(c) for c in sorted(site.claim_status, key=_natural)]
+    claims = [site.claim_ref(c) for c in sorted(site.claim_status, key=natural_key)]
     article = site.article_iri
     return {
         "dataset": dataset if has_dataset else None,
