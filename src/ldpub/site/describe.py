@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from ldpub.ns import RDFS
 from ldpub.site.model import LABEL_PREDICATES, PropertyRow, Site, quad_key
 
 
@@ -41,17 +42,17 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     claims = [c for c in site.claims_about(doc) if c != doc]
     for c in claims:
         cn = ox.NamedNode(c)
-        mentions = ox.Quad(cn, ox.NamedNode(site.kzm("mentions")), ox.NamedNode(doc))
+        mentions = ox.Quad(cn, ox.NamedNode(site.iris.term("mentions")), ox.NamedNode(doc))
         if mentions in site.store:
             out[mentions] = None
-        for pred in (site.kzm("status"), *LABEL_PREDICATES[:1]):
+        for pred in (site.iris.term("status"), RDFS + "label"):
             for q in site.default(cn, ox.NamedNode(pred)):
                 out[q] = None
     # labels of everything linked from the description (types, objects, status, claims)
     linked = {q.object.value for q in list(out) if isinstance(q.object, ox.NamedNode)}
     linked |= {q.predicate.value for q in list(out)}
     for iri in sorted(linked - set(subjects)):
-        for pred in LABEL_PREDICATES[:1] + LABEL_PREDICATES[1:]:
+        for pred in LABEL_PREDICATES:  # the first one it has
             hits = site.default(ox.NamedNode(iri), ox.NamedNode(pred))
             if hits:
                 out[hits[0]] = None
@@ -61,6 +62,8 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
 
 def property_rows(site: Site, iri: str, graph=ox.DefaultGraph(),
                   skip: Iterable[str] = ()) -> list[PropertyRow]:
+    """The IRI's properties in a graph, one row per predicate sorted by label, each value with
+    the claims that also assert it; super-property copies left out (see Site.without_entailed)."""
     rows: dict[str, PropertyRow] = {}
     skip = set(skip)
     for q in sorted(site.without_entailed(site.quads(ox.NamedNode(iri), None, None, graph)),

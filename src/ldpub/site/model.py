@@ -23,7 +23,7 @@ from rdflib import Dataset
 from ldpub.iris import IriScheme
 from ldpub.linking import enrichment
 from ldpub.linking import links as linkfile
-from ldpub.ns import DCTERMS, FOAF, OA, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, WELL_KNOWN, XSD
+from ldpub.ns import DCTERMS, FOAF, OA, OWL, RDF, RDFS, SCHEMA, SKOS, WELL_KNOWN, XSD
 from ldpub.settings import Settings, confined_path
 from ldpub.site.text import local_name, natural_key, split_sentences, status_slug
 from ldpub.store import load_store
@@ -65,7 +65,19 @@ def read_text_file(root: Path, name: str) -> str | None:
         return None
 
 
-# --------------------------------------------------------------------------- view models
+# --------------------------------------------------------------------------- what templates get
+
+
+@dataclass
+class ClaimRef:
+    """A claim as a badge: its label and its epistemic status."""
+
+    iri: str
+    label: str
+    status: str | None
+    status_label: str
+    slug: str  # CSS class suffix of the status: st-<slug>
+
 
 @dataclass
 class Term:
@@ -76,18 +88,9 @@ class Term:
     label: str
     lang: str = ""
     datatype: str = ""
-    claims: list["ClaimRef"] = field(default_factory=list)
-    claim: "ClaimRef | None" = None  # set when the IRI is itself a claim
+    claims: list[ClaimRef] = field(default_factory=list)  # claims that assert this value
+    claim: ClaimRef | None = None  # set when the IRI is itself a claim
     curie: str = ""  # prefix:local for IRIs outside the base, else ""
-
-
-@dataclass
-class ClaimRef:
-    iri: str
-    label: str
-    status: str | None
-    status_label: str
-    slug: str
 
 
 @dataclass
@@ -114,22 +117,11 @@ class Sentence:
 
 
 @dataclass
-class ClaimView:
-    ref: ClaimRef
-    attributed_to: list[Term]
-    sources: list[Term]
-    statements: list[Statement]
-    sentence: Sentence | None
-    start: int | None = None
-    end: int | None = None
-
-
-@dataclass
 class Selector:
-    claim: str
+    """Where a claim's quote sits in the article (oa:start, oa:end: character offsets)."""
+
     start: int
     end: int
-    exact: str
 
 
 # --------------------------------------------------------------------------- the site
@@ -164,6 +156,7 @@ class Site:
         return cls(store, settings.base_iri, settings.root, extras, max(mtimes) if mtimes else None)
 
     def memoised(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The value kept under `key`, built on first use."""
         try:
             return self.memo[key]  # type: ignore[return-value]
         except KeyError:
@@ -171,21 +164,20 @@ class Site:
             return value
 
     # ------------------------------------------------------------ basics
-    def kzm(self, name: str) -> str:
-        return self.iris.term(name)
-
-    def stores(self) -> list[ox.Store]:
-        return [self.store, *self.extra_stores]
-
     def quads(self, s=None, p=None, o=None, g=None) -> Iterable[ox.Quad]:
-        seen: set = set()
-        for store in self.stores():
+        """Quads matching a pattern in the served store and the companion stores, each once."""
+        if not self.extra_stores:
+            yield from self.store.quads_for_pattern(s, p, o, g)
+            return
+        seen: set[ox.Quad] = set()
+        for store in (self.store, *self.extra_stores):
             for quad in store.quads_for_pattern(s, p, o, g):
-                if len(self.stores()) == 1 or quad not in seen:
+                if quad not in seen:
                     seen.add(quad)
                     yield quad
 
     def default(self, s=None, p=None, o=None) -> list[ox.Quad]:
+        """Quads of the default graph: what the dataset asserts, not what a claim says."""
         return list(self.quads(s, p, o, ox.DefaultGraph()))
 
     @cached_property
@@ -216,6 +208,14 @@ class Site:
 
     def objects(self, iri: str, predicate: str, graph=ox.DefaultGraph()) -> list:
         return [q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)]
+
+    def comment(self, iri: str, graph=ox.DefaultGraph()) -> str:
+        """The first comment-like literal (rdfs:comment, skos:definition …) of an IRI, else ""."""
+        for p in COMMENT_PREDICATES:
+            for o in self.objects(iri, p, graph):
+                if isinstance(o, ox.Literal):
+                    return o.value
+        return ""
 
     @cached_property
     def graph_names(self) -> set[str]:
@@ -337,22 +337,20 @@ class Site:
     def statuses(self) -> dict[str, dict]:
         """status IRI -> {label, definition, slug} for every status used or declared."""
         out: dict[str, dict] = {}
-        used = {q.object.value for q in self.default(None, ox.NamedNode(self.kzm("status")))
+        used = {q.object.value for q in self.default(None, ox.NamedNode(self.iris.term("status")))
                 if isinstance(q.object, ox.NamedNode)}
         declared = {q.subject.value for q in self.default(None, ox.NamedNode(SKOS + "inScheme"),
                                                           ox.NamedNode(self.iris.statuses))}
         for iri in sorted(used | declared):
-            definition = next((o.value for p in COMMENT_PREDICATES
-                               for o in self.objects(iri, p) if isinstance(o, ox.Literal)), "")
             label = self.label(iri) if self.has_label(iri) else local_name(iri).replace("-", " ")
-            out[iri] = {"iri": iri, "label": label, "definition": definition,
+            out[iri] = {"iri": iri, "label": label, "definition": self.comment(iri),
                         "slug": status_slug(iri), "used": iri in used}
         return out
 
     @cached_property
     def claim_status(self) -> dict[str, str]:
         return {q.subject.value: q.object.value
-                for q in self.default(None, ox.NamedNode(self.kzm("status")))
+                for q in self.default(None, ox.NamedNode(self.iris.term("status")))
                 if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)}
 
     def is_claim(self, iri: str) -> bool:
@@ -366,23 +364,20 @@ class Site:
 
     @cached_property
     def selectors(self) -> dict[str, Selector]:
-        """claim IRI -> its position (and quote) in the article, from its oa selectors."""
+        """claim IRI -> its position in the article, from its oa selectors."""
         out: dict[str, Selector] = {}
-        evidence = ox.NamedNode(self.kzm("evidence"))
+        evidence = ox.NamedNode(self.iris.term("evidence"))
         for q in self.default(None, evidence):
             claim, ev = q.subject.value, q.object
             start = end = None
-            exact = ""
             for sel in self.default(ev, ox.NamedNode(OA + "hasSelector")):
                 for p in self.default(sel.object):
                     if p.predicate.value == OA + "start":
                         start = int_value(p.object)
                     elif p.predicate.value == OA + "end":
                         end = int_value(p.object)
-                    elif p.predicate.value == OA + "exact":
-                        exact = p.object.value
             if start is not None and end is not None:
-                out[claim] = Selector(claim, start, end, exact)
+                out[claim] = Selector(start, end)
         return out
 
     def claims_about(self, iri: str) -> list[str]:
@@ -393,7 +388,7 @@ class Site:
             for q in self.quads(*pattern, None):
                 if isinstance(q.graph_name, ox.NamedNode):
                     found.add(q.graph_name.value)
-        for q in self.default(None, ox.NamedNode(self.kzm("mentions")), node):
+        for q in self.default(None, ox.NamedNode(self.iris.term("mentions")), node):
             found.add(q.subject.value)
         return sorted(found, key=natural_key)
 
@@ -403,26 +398,10 @@ class Site:
                 for q in self.quads(quad.subject, quad.predicate, quad.object, None)
                 if isinstance(q.graph_name, ox.NamedNode)]
 
-    def claim_view(self, claim: str) -> ClaimView:
-        node = ox.NamedNode(claim)
-        statements = [Statement(self.term(q.subject), self.term(q.predicate), self.term(q.object))
-                      for q in sorted(self.without_entailed(self.quads(None, None, None, node)),
-                                      key=quad_key)]
-        sel = self.selectors.get(claim)
-        return ClaimView(
-            ref=self.claim_ref(claim),
-            attributed_to=[self.term(o) for o in self.objects(claim, PROV + "wasAttributedTo")],
-            sources=[self.term(o) for o in self.objects(claim, self.kzm("source"))],
-            statements=statements,
-            sentence=self.sentence_for(sel) if sel else None,
-            start=sel.start if sel else None,
-            end=sel.end if sel else None,
-        )
-
     # ------------------------------------------------------------ the article
     @cached_property
     def article_iri(self) -> str | None:
-        hits = self.default(None, ox.NamedNode(self.kzm("textFile")))
+        hits = self.default(None, ox.NamedNode(self.iris.term("textFile")))
         if hits:
             return hits[0].subject.value
         candidate = self.iris.article
@@ -432,7 +411,7 @@ class Site:
     def article_text(self) -> str | None:
         if not self.article_iri:
             return None
-        for o in self.objects(self.article_iri, self.kzm("textFile")):
+        for o in self.objects(self.article_iri, self.iris.term("textFile")):
             text = read_text_file(self.root, o.value)
             if text is not None:
                 return text
@@ -496,7 +475,7 @@ class Site:
     @cached_property
     def _original_case(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = defaultdict(set)
-        for iri, kinds in self._labels.items():
+        for kinds in self._labels.values():
             for entries in kinds.values():
                 for _, name in entries:
                     out[name.strip().casefold()].add(name.strip())
@@ -509,15 +488,6 @@ def quad_key(q: ox.Quad) -> tuple:
 
 
 # --------------------------------------------------------------------------- shared by the views
-
-
-def first_comment(site: Site, iri: str, graph=ox.DefaultGraph()) -> str:
-    """The first comment-like literal (rdfs:comment, skos:definition …) of an IRI, else ""."""
-    for p in COMMENT_PREDICATES:
-        for o in site.objects(iri, p, graph):
-            if isinstance(o, ox.Literal):
-                return o.value
-    return ""
 
 
 def wikidata_links(site: Site, iri: str) -> list[str]:

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ldpub.ns import RDF, VOID
 from ldpub.site.describe import property_rows
-from ldpub.site.model import Site, Term, first_comment
+from ldpub.site.model import Site, Term
 from ldpub.site.text import natural_key
 
 
@@ -21,20 +21,19 @@ def void_stats(site: Site, dataset: str) -> list[tuple[str, str]]:
         for o in site.objects(dataset, VOID + pred):
             stats.append((pred, o.value))
     if not stats:
-        store = site.store
-        stats = [("quads", str(len(store))),
+        stats = [("quads", str(len(site.store))),
                  ("named graphs", str(len(site.graph_names))),
                  ("subjects under the base IRI", str(len(site.subjects())))]
     return stats
 
 
 def landing_view(site: Site, title: str) -> dict:
+    """The landing page; `title` (from the settings) when the dataset has no label of its own."""
     dataset = site.iris.dataset
     has_dataset = site.exists(dataset)
     entities: dict[str, list[Term]] = defaultdict(list)
     for iri in site.subjects():
-        if "#" in iri or site.is_claim(iri) or iri.startswith(site.iris.ontology) \
-                or iri.startswith(site.base + "shapes"):
+        if "#" in iri or site.is_claim(iri) or iri.startswith((site.iris.ontology, site.iris.shapes)):
             continue
         types = [t for t in site.objects(iri, RDF + "type") if isinstance(t, ox.NamedNode)]
         local_types = [t for t in types if site.is_ours(t.value)] or types
@@ -45,11 +44,11 @@ def landing_view(site: Site, title: str) -> dict:
     return {
         "dataset": dataset if has_dataset else None,
         "title": (site.label(dataset) if has_dataset and site.has_label(dataset) else title),
-        "description": first_comment(site, dataset) if has_dataset else "",
+        "description": site.comment(dataset) if has_dataset else "",
         "rows": property_rows(site, dataset, skip={RDF + "type"}) if has_dataset else [],
         "stats": void_stats(site, dataset),
         "article": site.term_for_iri(article) if article else None,
-        "article_comment": first_comment(site, article) if article else "",
+        "article_comment": site.comment(article) if article else "",
         "entities": sorted(entities.items()),
         "claims": claims,
         "status_counts": Counter(c.slug for c in claims),

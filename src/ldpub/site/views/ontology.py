@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ldpub.ns import OWL, RDF, RDFS, SH, SKOS
 from ldpub.site.describe import property_rows
-from ldpub.site.model import TYPE, Site, first_comment, quad_key
+from ldpub.site.model import TYPE, Site, quad_key
 from ldpub.site.shapes import constraint_words, rule_words, shacl_value, target_words
 from ldpub.site.text import local_name, natural_key
 
@@ -26,32 +26,35 @@ def ontology_view(site: Site, doc: str) -> dict:
     and the SHACL shapes in plain words."""
     type_counts: Counter = Counter()
     pred_counts: Counter = Counter()
-    for q in site.store.quads_for_pattern(None, None, None, None):
+    for q in site.store.quads_for_pattern(None, None, None, None):  # usage in the data, not in the shapes
         pred_counts[q.predicate.value] += 1
         if q.predicate == TYPE and isinstance(q.object, ox.NamedNode):
             type_counts[q.object.value] += 1
     terms = sorted({q.subject.value for q in site.quads(None, TYPE, None, None)
                     if isinstance(q.subject, ox.NamedNode)
-                    and (q.subject.value.startswith(doc + "#") or q.subject.value.startswith(doc + "/"))
+                    and q.subject.value.startswith((doc + "#", doc + "/"))
                     and q.object.value in CLASS_TYPES + PROPERTY_TYPES}, key=str.casefold)
-    classes, properties, others = [], [], []
+    classes, properties = [], []
     for iri in terms:
         kinds = {o.value for o in site.objects(iri, RDF + "type")}
         is_class = bool(kinds & set(CLASS_TYPES))
         entry = {
             "iri": iri, "anchor": local_name(iri), "label": site.label(iri),
-            "comment": first_comment(site, iri),
+            "comment": site.comment(iri),
             "kinds": [site.term_for_iri(k) for k in sorted(kinds)],
             "alignments": [(site.label(p) if site.has_label(p) else local_name(p), site.term(o))
                            for p in ALIGNMENTS for o in site.objects(iri, p)],
             "usage": type_counts[iri] if is_class else pred_counts[iri],
         }
-        (classes if is_class else properties if kinds & set(PROPERTY_TYPES) else others).append(entry)
-    ontology = doc if site.exists(doc) else None
+        if is_class:
+            classes.append(entry)
+        elif kinds & set(PROPERTY_TYPES):
+            properties.append(entry)
+        # else typed so only inside a claim graph: what a claim says, not the ontology
     return {
         "iri": doc,
-        "label": site.label(doc) if ontology and site.has_label(doc) else local_name(doc),
-        "comment": first_comment(site, doc),
+        "label": site.label(doc) if site.has_label(doc) else local_name(doc),
+        "comment": site.comment(doc),
         "rows": property_rows(site, doc, skip={RDFS + "label", RDFS + "comment", RDF + "type"}),
         "classes": classes,
         "properties": properties,
@@ -80,6 +83,6 @@ def shapes_view(site: Site) -> list[dict]:
                 "message": message.value if isinstance(message, ox.Literal) else "",
             })
         out.append({"iri": iri, "anchor": local_name(iri), "label": site.label(iri),
-                    "comment": first_comment(site, iri),
-                    "targets": target_words(site, node), "node_rules": constraint_words(site, node), "rules": rules})
+                    "comment": site.comment(iri), "targets": target_words(site, node),
+                    "node_rules": constraint_words(site, node), "rules": rules})
     return out
