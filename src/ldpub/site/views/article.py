@@ -47,6 +47,7 @@ def article_view(site: Site) -> dict | None:
 
 
 def _segments(text: str, start: int, end: int, mentions, quotes) -> list[dict]:
+    """One sentence (text[start:end]) cut wherever a mention or a quote begins or ends."""
     cuts = {start, end}
     for s, e, _ in mentions:
         cuts.update((s, e))

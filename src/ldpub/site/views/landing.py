@@ -14,7 +14,7 @@ from ldpub.site.text import natural_key
 
 
 def void_stats(site: Site, dataset: str) -> list[tuple[str, str]]:
-    """(label, value) of VoID/DCAT statistics stated for the dataset, else counted here."""
+    """(label, value) of the VoID statistics stated for the dataset, else a few counted here."""
     stats = []
     for pred in ("triples", "entities", "classes", "properties", "distinctSubjects",
                  "distinctObjects", "documents"):
