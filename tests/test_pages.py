@@ -1,4 +1,4 @@
-"""The page logic (ldpub.pages) as plain functions over a Store: no HTTP."""
+"""The page logic (ldpub.site) as plain functions over a Store: no HTTP."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from ldpub.ns import RDF, RDFS
 from ldpub.rdf import default_triples
-from ldpub.site import model as pages
+from ldpub.site.describe import describe
+from ldpub.site.model import Site, read_text_file
+from ldpub.site.views.article import article_view
+from ldpub.site.views.entity import entity_view, schema_org
+from ldpub.site.views.landing import landing_view
+from ldpub.site.views.ontology import ontology_view
 from ldpub.web.render import json_script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,12 +25,12 @@ ID = BASE + "id/"
 
 
 @pytest.fixture(scope="module")
-def site() -> pages.Site:
+def site() -> Site:
     store = ox.Store()
     store.bulk_load(path=str(SITE / "dataset.trig"), format=ox.RdfFormat.TRIG)
     shapes = ox.Store()
     shapes.bulk_load(path=str(SITE / "shapes.ttl"), format=ox.RdfFormat.TURTLE)
-    return pages.Site(store, BASE, ROOT, [shapes])
+    return Site(store, BASE, ROOT, [shapes])
 
 
 def test_labels_fall_back_to_local_name(site):
@@ -55,7 +61,7 @@ def test_mentions_link_labels_alt_and_hidden_labels(site):
 
 
 def test_describe_claim_keeps_its_graph_and_hash_iris(site):
-    quads = pages.describe(site, ID + "claim/c04")
+    quads = describe(site, ID + "claim/c04")
     graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
     assert graphs == {ID + "claim/c04"}
     subjects = {q.subject.value for q in quads}
@@ -66,8 +72,8 @@ def test_describe_claim_keeps_its_graph_and_hash_iris(site):
 
 
 def test_describe_entity_has_labels_and_claims(site):
-    quads = pages.describe(site, ID + "akorda-decision")
-    assert any(isinstance(q.graph_name, ox.NamedNode) and q.predicate.value == pages.RDF + "type" for q in quads)
+    quads = describe(site, ID + "akorda-decision")
+    assert any(isinstance(q.graph_name, ox.NamedNode) and q.predicate.value == RDF + "type" for q in quads)
     # the claims that mention it, with their status and label, in the default graph
     assert ox.Quad(ox.NamedNode(ID + "claim/c04"), ox.NamedNode(BASE + "def#mentions"),
                    ox.NamedNode(ID + "akorda-decision")) in quads
@@ -75,7 +81,7 @@ def test_describe_entity_has_labels_and_claims(site):
 
 
 def test_entity_view_shows_supporting_sentences(site):
-    view = pages.entity_view(site, ID + "n-serikbaev")
+    view = entity_view(site, ID + "n-serikbaev")
     assert [c.ref.iri for c in view["claims"]] == [ID + "claim/c02"]
     claim = view["claims"][0]
     assert claim.ref.slug == "official-statement" and claim.ref.status_label == "official statement"
@@ -85,27 +91,27 @@ def test_entity_view_shows_supporting_sentences(site):
 
 
 def test_entity_view_of_something_only_claimed(site):
-    view = pages.entity_view(site, ID + "akorda-decision")
+    view = entity_view(site, ID + "akorda-decision")
     assert view["only_in_claims"]
     assert view["label"] == "decision strengthening the CNS"
     assert {c.ref.slug for c in view["claims"]} == {"unnamed-source", "forecast"}
 
 
 def test_factual_triple_carries_its_claim_badge(site):
-    rows = {r.predicate: r for r in pages.entity_view(site, ID + "cns")["rows"]}
+    rows = {r.predicate: r for r in entity_view(site, ID + "cns")["rows"]}
     value = rows[BASE + "def#announced"].values[0]
     assert [c.iri for c in value.claims] == [ID + "claim/c01"]
 
 
 def test_schema_org_json_cannot_close_its_script(site):
-    data = pages.schema_org(site, ID + "xss-probe")
+    data = schema_org(site, ID + "xss-probe")
     text = str(json_script(data))
     assert "</script" not in text and "<" not in text
     assert json.loads(text)["name"].startswith("<script>alert(1)</script>")
 
 
 def test_article_view_segments_cover_the_text_and_mark_claims(site):
-    view = pages.article_view(site)
+    view = article_view(site)
     text = site.article_text
     rebuilt = [seg["text"] for para in view["paragraphs"] for s in para for seg in s["segments"]]
     assert "".join(rebuilt).replace(" ", "") == "".join(text[s:e] for _, s, e in site.sentences).replace(" ", "")
@@ -117,7 +123,7 @@ def test_article_view_segments_cover_the_text_and_mark_claims(site):
 
 
 def test_ontology_view_counts_usage_and_words_shapes(site):
-    view = pages.ontology_view(site, BASE + "def")
+    view = ontology_view(site, BASE + "def")
     classes = {c["anchor"]: c for c in view["classes"]}
     assert classes["Claim"]["usage"] == 5
     assert ("subClassOf" in {a for a, _ in classes["Person"]["alignments"]})
@@ -129,13 +135,13 @@ def test_ontology_view_counts_usage_and_words_shapes(site):
 
 def test_pages_degrade_without_claims_or_article():
     store = ox.Store()
-    store.add(ox.Quad(ox.NamedNode(ID + "x"), ox.NamedNode(pages.RDFS + "label"), ox.Literal("X")))
-    bare = pages.Site(store, BASE, ROOT)
-    assert pages.article_view(bare) is None
-    view = pages.entity_view(bare, ID + "x")
+    store.add(ox.Quad(ox.NamedNode(ID + "x"), ox.NamedNode(RDFS + "label"), ox.Literal("X")))
+    bare = Site(store, BASE, ROOT)
+    assert article_view(bare) is None
+    view = entity_view(bare, ID + "x")
     assert view["label"] == "X" and view["claims"] == [] and view["own_claim"] is None
-    assert pages.landing_view(bare, "T")["claims"] == []
-    assert pages.ontology_view(bare, BASE + "def")["classes"] == []
+    assert landing_view(bare, "T")["claims"] == []
+    assert ontology_view(bare, BASE + "def")["classes"] == []
 
 
 @pytest.mark.parametrize("name", ["/etc/passwd", "../../etc/passwd", "seeds/../../../etc/passwd"])
@@ -143,12 +149,12 @@ def test_text_file_outside_the_root_is_never_read(name):
     store = ox.Store()
     article = ox.NamedNode(ID + "article")
     store.add(ox.Quad(article, ox.NamedNode(BASE + "def#textFile"), ox.Literal(name)))
-    site = pages.Site(store, BASE, ROOT)
+    site = Site(store, BASE, ROOT)
     assert site.article_iri == article.value
     assert site.article_text is None
-    assert pages.read_text_file(ROOT, name) is None
+    assert read_text_file(ROOT, name) is None
 
 
 def test_text_file_inside_the_root_is_read():
-    assert pages.read_text_file(ROOT, "seeds/000_f6b8256ec50a828e.txt").startswith("On the rise")
-    assert pages.read_text_file(ROOT, "seeds/nothing.txt") is None
+    assert read_text_file(ROOT, "seeds/000_f6b8256ec50a828e.txt").startswith("On the rise")
+    assert read_text_file(ROOT, "seeds/nothing.txt") is None

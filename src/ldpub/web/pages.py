@@ -28,6 +28,11 @@ from ldpub.errors import BadRequest, NotFound
 from ldpub.formats import HTML, PAGE_TYPES, TURTLE
 from ldpub.rdf import rdf_answer
 from ldpub.site import model as pages
+from ldpub.site.describe import describe
+from ldpub.site.views.article import article_view
+from ldpub.site.views.entity import entity_view
+from ldpub.site.views.landing import landing_view
+from ldpub.site.views.ontology import ontology_view
 from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.render import cached, iri_path, page, settings_of, site_of, urls
 
@@ -111,17 +116,17 @@ def document(request: Request) -> Response:
 def rdf_document(request: Request, site: pages.Site, iri: str, media: str) -> bytes:
     """The description of an IRI in an RDF format, built once per (IRI, format): the data never
     changes while serving, and the canonical IRIs in it do not depend on the request."""
-    return site.memoised(("rdf", iri, media), lambda: serialize(request, pages.describe(site, iri), media))
+    return site.memoised(("rdf", iri, media), lambda: serialize(request, describe(site, iri), media))
 
 
 
 def html_document(request: Request, site: pages.Site, iri: str, headers: dict[str, str]) -> Response:
     local = iri[len(site.base):]
     if local in ("def", "shapes"):
-        view = site.memoised(("ontology_view", iri), lambda: pages.ontology_view(site, iri))
+        view = site.memoised(("ontology_view", iri), lambda: ontology_view(site, iri))
         return page(request, "ontology.html", headers=headers, view=view, doc_kind=local)
     data_path = settings_of(request).data_path
-    view = site.memoised(("entity_view", iri), lambda: pages.entity_view(site, iri))
+    view = site.memoised(("entity_view", iri), lambda: entity_view(site, iri))
     wikidata = site.memoised(("wikidata", iri), lambda: pages.wikidata_comparison(site, iri, data_path))
     return page(request, "entity.html", headers=headers, view=view, wikidata=wikidata)
 
@@ -161,14 +166,14 @@ def landing(request: Request) -> Response:
     settings = settings_of(request)
     title = settings.title or "Linked data"
     return page(request, "landing.html", headers={"Vary": "Accept"},
-                view=site.memoised(("landing_view", title), lambda: pages.landing_view(site, title)),
+                view=site.memoised(("landing_view", title), lambda: landing_view(site, title)),
                 dumps=downloads.listing(settings), examples=querypage.examples(settings))
 
 
 @router.api_route("/article", methods=GET, include_in_schema=False)
 def article(request: Request) -> Response:
     site = site_of(request)
-    view = site.memoised("article_view", lambda: pages.article_view(site))
+    view = site.memoised("article_view", lambda: article_view(site))
     if view is None:
         return page(request, "not_found.html", status=404, iri=settings_of(request).iris.base + "article",
                     suggestions=[], message="This dataset has no article text to show.")

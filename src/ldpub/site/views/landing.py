@@ -1,0 +1,56 @@
+"""The landing page (/): the dataset's description and statistics, the article, the entities
+grouped by type and the claims with their statuses."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pyoxigraph as ox
+
+from ldpub.ns import RDF, VOID
+from ldpub.site.describe import property_rows
+from ldpub.site.model import Site, Term
+from ldpub.site.text import natural_key
+
+
+def void_stats(site: Site, dataset: str) -> list[tuple[str, str]]:
+    """(label, value) of the VoID statistics stated for the dataset, else a few counted here."""
+    stats = []
+    for pred in ("triples", "entities", "classes", "properties", "distinctSubjects",
+                 "distinctObjects", "documents"):
+        for o in site.objects(dataset, VOID + pred):
+            stats.append((pred, o.value))
+    if not stats:
+        stats = [("quads", str(len(site.store))),
+                 ("named graphs", str(len(site.graph_names))),
+                 ("subjects under the base IRI", str(len(site.subjects())))]
+    return stats
+
+
+def landing_view(site: Site, title: str) -> dict:
+    """The landing page; `title` (from the settings) when the dataset has no label of its own."""
+    dataset = site.iris.dataset
+    has_dataset = site.exists(dataset)
+    entities: dict[str, list[Term]] = defaultdict(list)
+    for iri in site.subjects():
+        if "#" in iri or site.is_claim(iri) or iri.startswith((site.iris.ontology, site.iris.shapes)):
+            continue
+        types = [t for t in site.objects(iri, RDF + "type") if isinstance(t, ox.NamedNode)]
+        local_types = [t for t in types if site.is_ours(t.value)] or types
+        group = site.label(local_types[0].value) if local_types else "Other"
+        entities[group].append(site.term_for_iri(iri))
+    claims = [site.claim_ref(c) for c in sorted(site.claim_status, key=natural_key)]
+    article = site.article_iri
+    return {
+        "dataset": dataset if has_dataset else None,
+        "title": (site.label(dataset) if has_dataset and site.has_label(dataset) else title),
+        "description": site.comment(dataset) if has_dataset else "",
+        "rows": property_rows(site, dataset, skip={RDF + "type"}) if has_dataset else [],
+        "stats": void_stats(site, dataset),
+        "article": site.term_for_iri(article) if article else None,
+        "article_comment": site.comment(article) if article else "",
+        "entities": sorted(entities.items()),
+        "claims": claims,
+        "status_counts": Counter(c.slug for c in claims),
+        "statuses": site.statuses,
+    }
