@@ -1,0 +1,62 @@
+"""Rules of the data that SHACL cannot state: names are the article's, the default graph types only
+what a factual claim supports, and what the editors read into the article stays their claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from ldpub.materialise import ASSERTED_IN_DEFAULT, DEFAULT, KZM, RDF_TYPE, STATUS, TRUE, by_graph
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_f6b8256ec50a828e.txt"
+BASE = "https://w3id.org/kz-masimov/"
+N = ox.NamedNode
+
+
+@pytest.fixture(scope="module")
+def default(built_quads) -> set:
+    return by_graph(built_quads)[DEFAULT]
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("prop", ["altName", "mentionForm"])
+def test_names_in_the_default_graph_are_written_in_the_article(default, text, prop):
+    """kzm:altName and kzm:mentionForm in the default graph are forms the article writes, verbatim.
+    Any other name is an editors' form (kzm:editorsForm) or an editors' identification claim."""
+    forms = {(s.value, o.value) for s, p, o in default if p == N(KZM + prop)}
+    assert forms
+    assert sorted(f for f in forms if f[1] not in text) == []
+
+
+def test_editors_forms_are_hidden_labels_not_alternative_names(default):
+    """An editors' form never reaches skos:altLabel / schema:alternateName in the default graph."""
+    editors_forms = {(s, o) for s, p, o in default if p == N(KZM + "editorsForm")}
+    assert editors_forms
+    alt = {(s, o) for s, p, o in default
+           if p in (N("http://www.w3.org/2004/02/skos/core#altLabel"), N("https://schema.org/alternateName"))}
+    assert editors_forms.isdisjoint(alt)
+    hidden = {(s, o) for s, p, o in default if p == N("http://www.w3.org/2004/02/skos/core#hiddenLabel")}
+    assert editors_forms <= hidden
+
+
+def test_identifications_are_editors_claims(built_quads):
+    """Every alternative name the article does not write sits in a claim whose status is an editors'
+    reading, attributed to the editors and with a reason."""
+    text = SEED.read_text(encoding="utf-8")
+    graphs = by_graph(built_quads)
+    default = graphs[DEFAULT]
+    editorial = {s for s, p, o in default if p == N(KZM + "editorsReading") and o == TRUE}
+    status = {s: o for s, p, o in default if p == STATUS}
+    foreign = {(g, s, o.value) for g, triples in graphs.items() if g != DEFAULT
+               for s, p, o in triples if p == N(KZM + "altName") and o.value not in text}
+    assert foreign, "the editors' identifications give names the article does not write"
+    assert sorted(str(f) for f in foreign if status.get(f[0]) not in editorial) == []
+
+
