@@ -60,3 +60,27 @@ def test_identifications_are_editors_claims(built_quads):
     assert sorted(str(f) for f in foreign if status.get(f[0]) not in editorial) == []
 
 
+
+
+def test_default_graph_types_only_what_a_factual_claim_mentions(built_quads):
+    """README's rule: an entity whose existence rests on a non-factual claim (an assessment, a rumour,
+    a forecast, a speculation, an editors' reading) is typed only inside that claim's graph. So every
+    entity typed in the default graph that claims mention is mentioned by at least one claim whose
+    status is asserted in the default graph."""
+    graphs = by_graph(built_quads)
+    default = graphs[DEFAULT]
+    factual_statuses = {s for s, p, o in default if p == ASSERTED_IN_DEFAULT and o == TRUE}
+    status = {s: o for s, p, o in default if p == STATUS}
+    mentioned_by: dict = {}
+    for g, triples in graphs.items():
+        if g == DEFAULT:
+            continue
+        for s, _, o in triples:
+            for term in (s, o):
+                if isinstance(term, ox.NamedNode) and term.value.startswith(BASE + "id/"):
+                    mentioned_by.setdefault(term, set()).add(g)
+    typed = {s for s, p, o in default if p == RDF_TYPE and s in mentioned_by}
+    assert len(typed) >= 20
+    resting_on_non_factual = sorted(e.value for e in typed
+                                    if not any(status.get(c) in factual_statuses for c in mentioned_by[e]))
+    assert resting_on_non_factual == []
