@@ -149,6 +149,7 @@ def build_dataset(settings: Settings, out_dir: Path | None = None, validate: boo
         "quads": len(dataset),
         "default_graph_triples": counts_by_graph.get("", 0),
         "named_graphs": len(counts_by_graph) - ("" in counts_by_graph),
+        "distinct_triples": len({(q.subject, q.predicate, q.object) for q in dataset}),  # void:triples
         "source_quads": len(sources.ontology) + len(sources.data),
         "shapes_triples": len(sources.shapes),
     }
@@ -174,8 +175,11 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         print(result.report.text(vocab.namespaces(settings)))
     c = result.counts
-    print(f"ldpub build: {c['quads']} quads ({c['default_graph_triples']} in the default graph, "
-          f"{c['named_graphs']} named graphs); {result.report.count('Warning')} warning(s)")
+    # the words of void.ttl and the landing page
+    print(f"ldpub build: {c['quads']} quads: {c['default_graph_triples']} triples in the default graph + "
+          f"{c['quads'] - c['default_graph_triples']} triples in the named graphs ({c['named_graphs']}, one per "
+          f"claim); {c['distinct_triples']} distinct triples (void:triples); "
+          f"{result.report.count('Warning')} warning(s)")
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items()))
     for name, path in result.paths.items():
         print(f"  {path}  ({path.stat().st_size} bytes)")
