@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import gzip
 import hashlib
@@ -11,6 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from ldpub.build import cli as build_cli
 from ldpub.build.dataset import build_dataset
 from ldpub.build.materialise import DEFAULT, by_graph
 from ldpub.errors import BuildError
@@ -208,6 +210,34 @@ def test_void_counts_licence_source_and_endpoint(void, build_result):
         FILTER (?n >= 20 && ?pt > ?n) }"""
     assert void.query(ask)
     assert not any(isinstance(t, ox.BlankNode) for q in void for t in (q.subject, q.object))
+
+
+def test_void_says_what_each_count_counts(void, build_result, built_quads):
+    """Issue 9.8: void:triples counts distinct triples over all graphs; the default graph and the claims'
+    named graphs are void:subsets, each with its title, description and void:triples; void:entities
+    counts the subjects in void:uriSpace, not every subject."""
+    c = build_result.counts
+    subsets = {r["title"].value: int(r["n"].value) for r in void.query(PREFIXES + """SELECT ?title ?n WHERE {
+        <https://w3id.org/kz-masimov/id/dataset> void:subset ?s .
+        ?s a void:Dataset ; dcterms:title ?title ; dcterms:description ?d ; void:triples ?n }""")}
+    assert subsets == {"the default graph": c["default_graph_triples"],
+                       "the named graphs": c["quads"] - c["default_graph_triples"]}
+    (row,) = list(void.query(PREFIXES + """SELECT ?t ?e ?space WHERE {
+        <https://w3id.org/kz-masimov/id/dataset> void:triples ?t ; void:entities ?e ; void:uriSpace ?space }"""))
+    triples = {(q.subject, q.predicate, q.object) for q in built_quads}
+    assert int(row["t"].value) == len(triples) == c["distinct_triples"]
+    subjects = {q.subject.value for q in built_quads if isinstance(q.subject, ox.NamedNode)}
+    assert int(row["e"].value) == len({s for s in subjects if s.startswith(row["space"].value)}) < len(subjects)
+
+
+def test_build_log_uses_the_void_words(ldpub_settings, tmp_path, capsys):
+    assert build_cli.run_build(argparse.Namespace(out=tmp_path / "dist", report=False)) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    c = build_dataset(ldpub_settings, tmp_path / "again").counts
+    named = c["quads"] - c["default_graph_triples"]
+    assert (f"{c['quads']} quads: {c['default_graph_triples']} triples in the default graph + {named} triples in "
+            f"the named graphs ({c['named_graphs']}, one per claim); {c['distinct_triples']} distinct triples "
+            "(void:triples)") in first
 
 
 def test_citation_invents_no_author_or_date(void):

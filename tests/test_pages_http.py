@@ -247,6 +247,10 @@ def test_landing_page(dist_client, build_result):
     assert trig_sum in html and 'href="/download/dataset.trig"' in html
     assert 'href="/sparql"' in html and "creativecommons.org/licenses/by/4.0" in html
     assert 'href="/article"' in html
+    c = build_result.counts  # issue 9.8: the statistics say what each number counts, as VoID does
+    assert f"<th>triples in the default graph</th><td>{c['default_graph_triples']}</td>" in html
+    assert f"<th>triples in the named graphs</th><td>{c['quads'] - c['default_graph_triples']}</td>" in html
+    assert f"<th>distinct triples, in any graph (void:triples)</th><td>{c['distinct_triples']}</td>" in html
     turtle = dist_client.get("/", headers={"Accept": "text/turtle"})
     assert BASE + "id/dataset" in {t.subject.value for t in ox.parse(turtle.content, format=ox.RdfFormat.TURTLE)}
 

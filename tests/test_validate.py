@@ -17,6 +17,7 @@ from ldpub.ns import OA
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BROKEN = sorted((FIXTURES / "broken").glob("*.trig"))
 MINIMAL = FIXTURES / "minimal" / "minimal.trig"
+EDITORS = FIXTURES / "minimal" / "editors.trig"
 EXACT = ox.NamedNode(OA + "exact")
 
 
@@ -37,6 +38,17 @@ def test_real_data_conforms(build_result):
 def test_minimal_fixture_conforms(ldpub_settings):
     report = validate_files(ldpub_settings, [MINIMAL])
     assert report.conforms, report.text()
+
+
+def test_editors_reading_fixture_conforms(ldpub_settings):
+    """An editors' reading has no source document but its reason, the editors and the passage read."""
+    report = validate_files(ldpub_settings, [EDITORS])
+    assert report.conforms, report.text()
+    e01 = ox.NamedNode("https://w3id.org/kz-masimov/id/claim/e01")
+    described = {q.predicate.value: q.object for q in ox.parse(path=str(EDITORS), format=ox.RdfFormat.TRIG)
+                 if q.subject == e01}
+    assert described["https://w3id.org/kz-masimov/def#status"].value.endswith("/status/editorial-inference")
+    assert "https://w3id.org/kz-masimov/def#source" not in described
 
 
 def test_there_are_broken_fixtures():

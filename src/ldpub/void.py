@@ -44,15 +44,17 @@ def _scalar(store: ox.Store, query: str) -> int:
     return 0
 
 
-def dataset_counts(store: ox.Store) -> dict[str, int]:
-    """void:triples / distinctSubjects / distinctObjects / entities / classes / properties."""
+def dataset_counts(store: ox.Store, uri_space: str = "") -> dict[str, int]:
+    """void:triples (each distinct triple once, whichever graphs hold it) / distinctSubjects /
+    distinctObjects / entities (subject IRIs in the void:uriSpace) / classes / properties."""
     return {
         "triples": _scalar(store, f"SELECT (COUNT(*) AS ?n) WHERE {_ALL}"),
         "distinctSubjects": _scalar(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {_ALL}"),
         "distinctObjects": _scalar(store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {_ALL}"),
-        # entities: subjects that are IRIs (resources one can dereference)
+        # entities: subjects whose IRI is in the dataset's URI space (VoID's definition)
         "entities": _scalar(
-            store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(isIRI(?s)) }}"
+            store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
+                   f"{ox.Literal(uri_space)})) }}"
         ),
         "classes": _scalar(
             store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) }}"
@@ -120,8 +122,9 @@ def void_quads(
     out += access_quads(settings, sparql_endpoint, distributions, graph)
     for iri in examples if examples is not None else example_resources(store, settings):
         add(ds, _v("exampleResource"), ox.NamedNode(iri))
-    for name, value in dataset_counts(store).items():
+    for name, value in dataset_counts(store, settings.iris.ids).items():
         add(ds, _v(name), integer(value))
+    out += subset_quads(store, ds, graph)
 
     class_query = (
         f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) BIND(?o AS ?c) }} "
@@ -140,6 +143,28 @@ def void_quads(
         add(ds, _v("propertyPartition"), part)
         add(part, _v("property"), row["p"])
         add(part, _v("triples"), integer(int(row["n"].value)))
+    return out
+
+
+def subset_quads(store: ox.Store, ds: ox.NamedNode, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+    """The default graph and the named graphs as void:subsets, each saying what its void:triples counts."""
+    sizes = graph_sizes(store)
+    default, named = sizes.pop(None), sum(sizes.values())
+    parts = [
+        ("default-graph", "the default graph", default,
+         "The triples the dataset asserts: the Turtle and N-Triples dumps, and what a query without GRAPH sees."),
+        ("named-graphs", "the named graphs", named,
+         f"The {len(sizes)} named graphs, one per claim, each holding what its claim asserts; a triple counts once "
+         "per graph that holds it. The assertions of claims copied into the default graph count in both subsets; "
+         "the dataset's void:triples counts each distinct triple once."),
+    ]
+    out: list[ox.Quad] = []
+    for slug, title, triples, description in parts:
+        part = ox.NamedNode(f"{ds.value}#{slug}")
+        out += [ox.Quad(ds, _v("subset"), part, graph), ox.Quad(part, RDF_TYPE, _v("Dataset"), graph),
+                ox.Quad(part, ox.NamedNode(DCT + "title"), ox.Literal(title), graph),
+                ox.Quad(part, ox.NamedNode(DCT + "description"), ox.Literal(description), graph),
+                ox.Quad(part, _v("triples"), integer(triples), graph)]
     return out
 
 

@@ -36,14 +36,15 @@ def dump_names(files: dict[str, bytes]) -> list[str]:
 
 
 def class_triple_counts(dataset: list[Quad]) -> Counter:
-    """Triples (in any graph) whose subject is an instance of each class."""
+    """Distinct triples (in any graph, each once, as void:triples) whose subject is an instance of each class."""
+    triples = {(q.subject, q.predicate, q.object) for q in dataset}
     types: dict = {}
-    for q in dataset:
-        if q.predicate == RDF_TYPE:
-            types.setdefault(q.subject, set()).add(q.object)
+    for s, p, o in triples:
+        if p == RDF_TYPE:
+            types.setdefault(s, set()).add(o)
     counts: Counter = Counter()
-    for q in dataset:
-        for cls in types.get(q.subject, ()):
+    for s, _, _ in triples:
+        for cls in types.get(s, ()):
             counts[cls] += 1
     return counts
 

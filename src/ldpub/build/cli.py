@@ -28,8 +28,11 @@ def run_build(args: argparse.Namespace) -> int:
     if args.report:
         print(result.report.text(ns.namespaces(settings)))
     c = result.counts
-    print(f"ldpub build: {c['quads']} quads ({c['default_graph_triples']} in the default graph, "
-          f"{c['named_graphs']} named graphs); {result.report.count('Warning')} warning(s)")
+    # the words of void.ttl and the landing page
+    print(f"ldpub build: {c['quads']} quads: {c['default_graph_triples']} triples in the default graph + "
+          f"{c['quads'] - c['default_graph_triples']} triples in the named graphs ({c['named_graphs']}, one per "
+          f"claim); {c['distinct_triples']} distinct triples (void:triples); "
+          f"{result.report.count('Warning')} warning(s)")
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in result.seconds.items()))
     for _name, path in result.paths.items():
         print(f"  {path}  ({path.stat().st_size} bytes)")

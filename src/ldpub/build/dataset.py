@@ -78,6 +78,7 @@ def build_dataset(settings: Settings, out_dir: Path | None = None, validate: boo
         "quads": len(dataset),
         "default_graph_triples": counts_by_graph.get("", 0),
         "named_graphs": len(counts_by_graph) - ("" in counts_by_graph),
+        "distinct_triples": len({(q.subject, q.predicate, q.object) for q in dataset}),  # void:triples
         "source_quads": len(sources.ontology) + len(sources.data),
         "shapes_triples": len(sources.shapes),
     }

@@ -13,13 +13,28 @@ from ldpub.site.model import Site, Term
 from ldpub.site.text import natural_key
 
 
+# What each VoID count of the dataset counts, in the words of void.ttl and the build log.
+VOID_COUNT_WORDS = {
+    "triples": "distinct triples, in any graph (void:triples)",
+    "entities": "entities: subjects in the URI space (void:entities)",
+    "classes": "classes (void:classes)",
+    "properties": "properties (void:properties)",
+    "distinctSubjects": "distinct subjects (void:distinctSubjects)",
+    "distinctObjects": "distinct objects (void:distinctObjects)",
+    "documents": "documents (void:documents)",
+}
+
+
 def void_stats(site: Site, dataset: str) -> list[tuple[str, str]]:
-    """(label, value) of the VoID statistics stated for the dataset, else a few counted here."""
+    """(label, value) of the VoID statistics stated for the dataset (and its void:subsets, e.g. the
+    default graph), else a few counted here."""
     stats = []
-    for pred in ("triples", "entities", "classes", "properties", "distinctSubjects",
-                 "distinctObjects", "documents"):
+    for pred, words in VOID_COUNT_WORDS.items():
         for o in site.objects(dataset, VOID + pred):
-            stats.append((pred, o.value))
+            stats.append((words, o.value))
+    for part in sorted(site.objects(dataset, VOID + "subset"), key=str):
+        for o in site.objects(part.value, VOID + "triples"):
+            stats.append((f"triples in {site.label(part.value)}", o.value))
     if not stats:
         stats = [("quads", str(len(site.store))),
                  ("named graphs", str(len(site.graph_names))),
