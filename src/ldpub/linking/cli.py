@@ -29,7 +29,6 @@ from ldpub.linking.client import (
     MATCH_TYPES,
     QID,
     THRESHOLD,
-    WD,
     EndpointError,
     SparqlClient,
     qid_of,
@@ -45,6 +44,7 @@ from ldpub.linking.links import Link, add_link, read_links
 from ldpub.linking.review import read_review, write_review
 from ldpub.linking.scoring import propose
 from ldpub.linking.translit import VariantTable
+from ldpub.ns import WD
 from ldpub.settings import Settings, load_settings
 
 # ------------------------------------------------------------------------------------------ CLI
@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         if args.words:
             print(f"ldpub link: unknown action {args.words[0]!r}", file=sys.stderr)
             return 2
-        with SparqlClient(args.endpoint, cache_dir=cache, min_interval=args.interval) as client:
+        with SparqlClient(args.endpoint, cache_dir=cache, min_interval=args.interval,
+                          base_iri=settings.base_iri) as client:
             if args.enrich:
                 target = args.enrich_out or settings.data_path / "enrichment" / "wikidata.trig"
                 n = enrichment.enrich_to_file(client, read_links(links_path), target)

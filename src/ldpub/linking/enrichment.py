@@ -17,8 +17,9 @@ from typing import Iterable
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 
-from ldpub.linking.client import LANGS, PREFIXES, WD, SparqlClient, _chunks, qid_of
+from ldpub.linking.client import LANGS, PREFIXES, SparqlClient, chunks, qid_of
 from ldpub.linking.links import Link
+from ldpub.ns import WD
 
 ENRICHMENT_GRAPH = URIRef("https://w3id.org/kz-masimov/graph/wikidata-enrichment")
 WIKIDATA = URIRef(WD + "Q2013")  # Wikidata, the project
@@ -50,7 +51,7 @@ def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple]:
     """Labels, descriptions and the FACTS of the items, and English/Russian/Kazakh labels of what they point to."""
     triples: set[tuple] = set()
     qids = sorted(set(qids), key=lambda q: int(q[1:]))
-    for chunk in _chunks(qids, 25):
+    for chunk in chunks(qids, 25):
         items = " ".join(f"wd:{q}" for q in chunk)
         queries = [
             f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {items} }} VALUES ?p {{ rdfs:label skos:altLabel schema:description }} "
@@ -66,7 +67,7 @@ def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple]:
                 if None not in t:
                     triples.add(t)
     targets = sorted({str(o) for _, p, o in triples if str(p).startswith(str(WDT)) or p == PS.P39})
-    for chunk in _chunks(targets, 40):
+    for chunk in chunks(targets, 40):
         values = " ".join(f"<{t}>" for t in chunk)
         for row in client.select(PREFIXES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
                                  f"VALUES ?p {{ rdfs:label }} ?s ?p ?o . {LANG_FILTER} }}"):

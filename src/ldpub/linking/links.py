@@ -7,8 +7,9 @@ from pathlib import Path
 
 import rdflib
 
-from ldpub.linking.client import MATCH_TYPES, QID, WD, qid_of
+from ldpub.linking.client import MATCH_TYPES, QID, qid_of
 from ldpub.linking.review import _q
+from ldpub.ns import WD
 
 # ------------------------------------------------------------------------------------------ the links file
 

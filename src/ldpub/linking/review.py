@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from ldpub.linking.candidates import Candidate
-from ldpub.linking.client import WD
 from ldpub.linking.entities import OurEntity
+from ldpub.ns import WD
 
 # ------------------------------------------------------------------------------------------ review files
 
