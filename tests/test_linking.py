@@ -17,6 +17,7 @@ import pyshacl
 import pytest
 import rdflib
 from rdflib import RDF, BNode, URIRef
+from rdflib.compare import isomorphic
 
 from ldpub.cli import main
 from ldpub.linking import cli, enrichment, entities, scoring, translit
@@ -387,3 +388,56 @@ def test_article_facts_beside_wikidata_facts(wikidata_stand_in):
     assert rows["country"]["wikidata"] == ["Kazakhstan (Q232)"]
     assert view["links"][0]["qid"] == "Q9990001" and view["retrieved"]
     assert all(s["predicate"] for s in view["article_statements"])
+
+
+# ------------------------------------------------------------------ the links file, written through ldpub.rdf
+
+
+def test_rendering_the_committed_links_gives_the_same_graph_and_it_validates(tmp_path):
+    settings = load_settings(ROOT)
+    text = LINKS.read_text(encoding="utf-8")
+    links = linkfile.read_links(LINKS, settings.iris)
+    assert len(links) == len(CONFIRMED)
+    rendered = linkfile.render_links(links, settings.base_iri, linkfile.leading_comments(text))
+    assert rendered.startswith(linkfile.leading_comments(text))  # the explanatory comment stays on top
+    assert "Withheld: id/kyzylorda" in rendered
+    assert isomorphic(links_graph(), rdflib.Graph().parse(data=rendered, format="turtle"))
+    assert linkfile.render_links(links, settings.base_iri) == linkfile.render_links(links[::-1], settings.base_iri)
+    # `ldpub validate` with the rendered file in place of the committed one
+    target = tmp_path / LINKS.name
+    target.write_text(rendered, encoding="utf-8")
+    others = [f for f in entities.source_files(settings) if f.parent == settings.data_path and f != LINKS]
+    assert main(["validate", "--quiet", *map(str, others), str(target)]) == 0
+
+
+HOSTILE = 'He said "yes" -> <b>ok</b> & \\ \'single\' \\"\n> second line\r\n\ttab; end .'
+
+
+def test_hostile_evidence_and_labels_round_trip(tmp_path):
+    path = tmp_path / "links.ttl"
+    link = linkfile.Link(ID + "taraz", "Q486545", "close", "low", HOSTILE, ID + "agent/x", "A. <Reviewer> \"q\"\n",
+                        False, "2026-01-02")
+    linkfile.add_link(path, link, "https://w3id.org/kz-masimov/")
+    assert linkfile.read_links(path) == [link]
+    g = links_graph(path)  # rdflib reads it too
+    assert str(g.value(URIRef(f"{ID}link/taraz-Q486545"), KZM.evidenceText)) == HOSTILE
+    ok, text = shacl(g)
+    assert ok, text
+    # an IRI that is no IRI is refused, not written
+    bad = linkfile.Link(ID + "x> . <http://evil.example/", "Q1", "exact", "low", "x", ID + "agent/x", "x", False,
+                        "2026-01-02")
+    before = path.read_bytes()
+    with pytest.raises(ValueError):
+        linkfile.add_link(path, bad, "https://w3id.org/kz-masimov/")
+    assert path.read_bytes() == before
+
+
+def test_add_link_keeps_the_files_comment_block(tmp_path):
+    path = tmp_path / "links.ttl"
+    path.write_text(LINKS.read_text(encoding="utf-8"), encoding="utf-8")
+    linkfile.add_link(path, linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "e" * 40,
+                                          ID + "agent/t", "t", False, "2026-01-01"), "https://w3id.org/kz-masimov/")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(linkfile.leading_comments(LINKS.read_text(encoding="utf-8")))
+    assert "Withheld: id/kyzylorda" in text
+    assert len(linkfile.read_links(path)) == len(CONFIRMED) + 1
