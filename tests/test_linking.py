@@ -9,6 +9,8 @@ import csv
 import http.server
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,6 +27,9 @@ from ldpub.linking import client as wdclient
 from ldpub.linking import links as linkfile
 from ldpub.linking.translit import VariantTable
 from ldpub.settings import load_settings
+from ldpub.site import wikidata
+from ldpub.site.model import Site
+from ldpub.store import load_store
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS = ROOT / "data" / "wikidata-links.ttl"
@@ -353,7 +358,9 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
                     "--no-cache", "--interval", "0") == 0
     ds = rdflib.Dataset()
     ds.parse(target, format="trig")
-    g = ds.graph(enrichment.ENRICHMENT_GRAPH)
+    graph = URIRef(wikidata.enrichment_graph(load_settings(ROOT).iris).value)
+    assert graph == URIRef("https://w3id.org/kz-masimov/graph/wikidata-enrichment")
+    g = ds.graph(graph)
     assert (URIRef(WD + "Q486545"), URIRef("http://www.wikidata.org/prop/direct/P131"), URIRef(WD + "Q486657")) in g
     assert (URIRef(WD + "Q485322"), rdflib.RDFS.label, rdflib.Literal("Kyzylorda Region", lang="en")) in g
     statements = list(g.objects(URIRef(WD + "Q9990001"), URIRef("http://www.wikidata.org/prop/P39")))
@@ -363,22 +370,25 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
     # apart from the article: nothing about our IRIs, no blank nodes, one named graph
     assert not any(str(t).startswith("https://w3id.org/kz-masimov/") for triple in g for t in triple)
     assert not any(isinstance(t, BNode) for q in ds.quads() for t in q[:3])
-    assert {str(c.identifier) for c in ds.graphs() if len(c)} <= {str(enrichment.ENRICHMENT_GRAPH), "urn:x-rdflib:default"}
+    assert {str(c.identifier) for c in ds.graphs() if len(c)} <= {str(graph), "urn:x-rdflib:default"}
     d = ds.default_graph
     prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
-    assert d.value(enrichment.ENRICHMENT_GRAPH, prov.wasDerivedFrom) == URIRef(wikidata_stand_in)
-    assert d.value(enrichment.ENRICHMENT_GRAPH, prov.generatedAtTime).datatype == rdflib.XSD.dateTime
-    assert "From Wikidata, retrieved on" in str(d.value(enrichment.ENRICHMENT_GRAPH, rdflib.RDFS.comment))
+    assert d.value(graph, prov.wasDerivedFrom) == URIRef(wikidata_stand_in)
+    assert d.value(graph, prov.generatedAtTime).datatype == rdflib.XSD.dateTime
+    assert "From Wikidata, retrieved on" in str(d.value(graph, rdflib.RDFS.comment))
 
 
-def test_article_facts_beside_wikidata_facts(wikidata_stand_in):
+def test_article_facts_beside_wikidata_facts(wikidata_stand_in, tmp_path):
+    """The entity page's panel, read from one pyoxigraph store holding our data, the link and the
+    enrichment graph (tmp_path, the data folder, is empty: nothing comes from a file)."""
     settings = load_settings(ROOT)
-    article = entities.load_dataset(entities.source_files(settings))
     link = linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "fixture", ID + "agent/t", "t", False,
                         "2026-01-01")
+    store = load_store(entities.source_files(settings))
+    store.extend(linkfile.link_quads([link], settings.iris))
     with wdclient.SparqlClient(wikidata_stand_in, min_interval=0) as client:
-        enr = enrichment.enrich_dataset(client, [link])
-    view = enrichment.article_vs_wikidata(ID + "karim-masimov", article, enr, [link])
+        store.extend(enrichment.enrich_quads(client, [link], settings.iris))
+    view = wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "karim-masimov", tmp_path)
     rows = {r["aspect"]: r for r in view["rows"]}
     assert any("Karim Masimov" in n for n in rows["name"]["article"])
     assert "Karim Massimov@en" in rows["name"]["wikidata"]
@@ -388,6 +398,15 @@ def test_article_facts_beside_wikidata_facts(wikidata_stand_in):
     assert rows["country"]["wikidata"] == ["Kazakhstan (Q232)"]
     assert view["links"][0]["qid"] == "Q9990001" and view["retrieved"]
     assert all(s["predicate"] for s in view["article_statements"])
+    # an entity without a link has no panel
+    assert wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "cns", tmp_path) is None
+
+
+def test_the_wikidata_panel_needs_neither_the_linker_nor_rdflib():
+    code = ("import sys, ldpub.site.wikidata, ldpub.site.model, ldpub.web.pages; "
+            "print(sorted(m for m in sys.modules if m.startswith(('ldpub.linking', 'rdflib'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 # ------------------------------------------------------------------ the links file, written through ldpub.rdf

@@ -12,7 +12,6 @@ are there, and the pages degrade to plain property tables when they are not.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -22,11 +21,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pyoxigraph as ox
-from rdflib import Dataset
 
 from ldpub.iris import IriScheme
-from ldpub.linking import enrichment
-from ldpub.linking import links as linkfile
 from ldpub.ns import (
     DCTERMS,
     FOAF,
@@ -662,27 +658,6 @@ def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:
 def wikidata_links(site: Site, iri: str) -> list[str]:
     return sorted({o.value for p in IDENTITY_PREDICATES for o in site.objects(iri, p)
                    if isinstance(o, ox.NamedNode) and o.value.startswith(WIKIDATA)})
-
-
-def wikidata_comparison(site: Site, iri: str, data_path: Path) -> dict | None:
-    """What the article says beside what Wikidata says (ldpub.enrichment.article_vs_wikidata), when
-    an enrichment graph has been fetched (data/enrichment/wikidata.trig) and the entity has a
-    confirmed link in data/wikidata-links.ttl. rdflib is imported only then; any failure hides it."""
-    enrichment_file = data_path / "enrichment" / "wikidata.trig"
-    links_file = data_path / "wikidata-links.ttl"
-    if not (enrichment_file.is_file() and links_file.is_file()):
-        return None
-    try:
-        links = site.memoised("links", lambda: linkfile.read_links(links_file))
-        if not any(link.entity == iri for link in links):
-            return None
-        article = site.memoised("rdflib", lambda: Dataset().parse(
-            data=ox.serialize(site.store, format=ox.RdfFormat.N_QUADS), format="nquads"))
-        wikidata = site.memoised("enrichment", lambda: Dataset().parse(enrichment_file, format="trig"))
-        return enrichment.article_vs_wikidata(iri, article, wikidata, links)
-    except Exception:  # noqa: BLE001 - an optional panel must never break the page
-        logging.getLogger("ldpub.pages").exception("article-vs-Wikidata panel for %s", iri)
-        return None
 
 
 def schema_org(site: Site, iri: str) -> dict:

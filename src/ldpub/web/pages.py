@@ -28,6 +28,7 @@ from ldpub.errors import BadRequest, NotFound
 from ldpub.formats import HTML, PAGE_TYPES, TURTLE
 from ldpub.rdf import rdf_answer
 from ldpub.site import model as pages
+from ldpub.site.wikidata import wikidata_comparison
 from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.render import cached, iri_path, page, settings_of, site_of, urls
 
@@ -122,7 +123,7 @@ def html_document(request: Request, site: pages.Site, iri: str, headers: dict[st
         return page(request, "ontology.html", headers=headers, view=view, doc_kind=local)
     data_path = settings_of(request).data_path
     view = site.memoised(("entity_view", iri), lambda: pages.entity_view(site, iri))
-    wikidata = site.memoised(("wikidata", iri), lambda: pages.wikidata_comparison(site, iri, data_path))
+    wikidata = site.memoised(("wikidata", iri), lambda: wikidata_comparison(site, iri, data_path))
     return page(request, "entity.html", headers=headers, view=view, wikidata=wikidata)
 
 
