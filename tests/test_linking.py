@@ -22,7 +22,7 @@ from rdflib import RDF, BNode, URIRef
 from rdflib.compare import isomorphic
 
 from ldpub.cli import main
-from ldpub.linking import cli, enrichment, entities, scoring, translit
+from ldpub.linking import enrichment, entities, scoring, translit
 from ldpub.linking import client as wdclient
 from ldpub.linking import links as linkfile
 from ldpub.linking.translit import VariantTable
@@ -339,10 +339,13 @@ def test_retry_after_parses_seconds_and_dates():
     assert 25 < wdclient.retry_after(future) <= 30
 
 
-def test_default_endpoint_is_wikidata_but_tests_never_use_it():
-    parser = __import__("argparse").ArgumentParser()
-    cli.add_arguments(parser)
-    assert parser.parse_args([]).endpoint in (wdclient.DEFAULT_ENDPOINT, __import__("os").environ.get("LDPUB_WIKIDATA_ENDPOINT"))
+def test_without_endpoint_option_the_endpoint_comes_from_the_environment(wikidata_stand_in, tmp_path, monkeypatch):
+    """No --endpoint: LDPUB_WIKIDATA_ENDPOINT is asked (here the stand-in, whose Q9990001 is no real item)."""
+    monkeypatch.setenv("LDPUB_WIKIDATA_ENDPOINT", wikidata_stand_in)
+    out = tmp_path / "out"
+    assert link_cli("--out", str(out), "--no-cache", "--interval", "0", "--entity", "karim-masimov") == 0
+    rows = {r["qid"]: r for r in read_tsv(out / "review.tsv")}
+    assert rows["Q9990001"]["rank"] == "1" and rows["Q9990001"]["decision"] == "propose"
 
 
 # ------------------------------------------------------------------ enrichment
