@@ -8,6 +8,9 @@ from __future__ import annotations
 import csv
 import http.server
 import json
+import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -16,13 +19,17 @@ import pyshacl
 import pytest
 import rdflib
 from rdflib import RDF, BNode, URIRef
+from rdflib.compare import isomorphic
 
 from ldpub.cli import main
-from ldpub.linking import cli, enrichment, entities, scoring, translit
 from ldpub.linking import client as wdclient
+from ldpub.linking import enrichment, entities, scoring, translit
 from ldpub.linking import links as linkfile
 from ldpub.linking.translit import VariantTable
 from ldpub.settings import load_settings
+from ldpub.site import wikidata
+from ldpub.site.model import Site
+from ldpub.store import load_store
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS = ROOT / "data" / "wikidata-links.ttl"
@@ -290,7 +297,7 @@ def test_auto_accept_takes_only_clear_winners(wikidata_stand_in, tmp_path):
 class _Flaky(http.server.BaseHTTPRequestHandler):
     seen: list[tuple[float, str, str]] = []
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         type(self).seen.append((time.monotonic(), self.headers.get("User-Agent", ""), self.path))
         if len(type(self).seen) == 1:
             self.send_response(429)
@@ -321,7 +328,7 @@ def test_429_is_retried_after_retry_after_with_a_descriptive_user_agent():
     assert rows == [{"x": "ok", "x@type": "literal"}]
     (t1, ua, _), (t2, _, _) = _Flaky.seen
     assert t2 - t1 >= 0.95  # waited as told
-    assert ua.startswith("ldpub/") and "https://w3id.org/kz-masimov/" in ua
+    assert re.fullmatch(r"ldpub/\S+ \(linked-data publisher; https://w3id\.org/kz-masimov/\) httpx/\S+", ua), ua
 
 
 def test_retry_after_parses_seconds_and_dates():
@@ -332,10 +339,13 @@ def test_retry_after_parses_seconds_and_dates():
     assert 25 < wdclient.retry_after(future) <= 30
 
 
-def test_default_endpoint_is_wikidata_but_tests_never_use_it():
-    parser = __import__("argparse").ArgumentParser()
-    cli.add_arguments(parser)
-    assert parser.parse_args([]).endpoint in (wdclient.DEFAULT_ENDPOINT, __import__("os").environ.get("LDPUB_WIKIDATA_ENDPOINT"))
+def test_without_endpoint_option_the_endpoint_comes_from_the_environment(wikidata_stand_in, tmp_path, monkeypatch):
+    """No --endpoint: LDPUB_WIKIDATA_ENDPOINT is asked (here the stand-in, whose Q9990001 is no real item)."""
+    monkeypatch.setenv("LDPUB_WIKIDATA_ENDPOINT", wikidata_stand_in)
+    out = tmp_path / "out"
+    assert link_cli("--out", str(out), "--no-cache", "--interval", "0", "--entity", "karim-masimov") == 0
+    rows = {r["qid"]: r for r in read_tsv(out / "review.tsv")}
+    assert rows["Q9990001"]["rank"] == "1" and rows["Q9990001"]["decision"] == "propose"
 
 
 # ------------------------------------------------------------------ enrichment
@@ -351,7 +361,9 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
                     "--no-cache", "--interval", "0") == 0
     ds = rdflib.Dataset()
     ds.parse(target, format="trig")
-    g = ds.graph(enrichment.ENRICHMENT_GRAPH)
+    graph = URIRef(wikidata.enrichment_graph(load_settings(ROOT).iris).value)
+    assert graph == URIRef("https://w3id.org/kz-masimov/graph/wikidata-enrichment")
+    g = ds.graph(graph)
     assert (URIRef(WD + "Q486545"), URIRef("http://www.wikidata.org/prop/direct/P131"), URIRef(WD + "Q486657")) in g
     assert (URIRef(WD + "Q485322"), rdflib.RDFS.label, rdflib.Literal("Kyzylorda Region", lang="en")) in g
     statements = list(g.objects(URIRef(WD + "Q9990001"), URIRef("http://www.wikidata.org/prop/P39")))
@@ -361,22 +373,25 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
     # apart from the article: nothing about our IRIs, no blank nodes, one named graph
     assert not any(str(t).startswith("https://w3id.org/kz-masimov/") for triple in g for t in triple)
     assert not any(isinstance(t, BNode) for q in ds.quads() for t in q[:3])
-    assert {str(c.identifier) for c in ds.graphs() if len(c)} <= {str(enrichment.ENRICHMENT_GRAPH), "urn:x-rdflib:default"}
+    assert {str(c.identifier) for c in ds.graphs() if len(c)} <= {str(graph), "urn:x-rdflib:default"}
     d = ds.default_graph
     prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
-    assert d.value(enrichment.ENRICHMENT_GRAPH, prov.wasDerivedFrom) == URIRef(wikidata_stand_in)
-    assert d.value(enrichment.ENRICHMENT_GRAPH, prov.generatedAtTime).datatype == rdflib.XSD.dateTime
-    assert "From Wikidata, retrieved on" in str(d.value(enrichment.ENRICHMENT_GRAPH, rdflib.RDFS.comment))
+    assert d.value(graph, prov.wasDerivedFrom) == URIRef(wikidata_stand_in)
+    assert d.value(graph, prov.generatedAtTime).datatype == rdflib.XSD.dateTime
+    assert "From Wikidata, retrieved on" in str(d.value(graph, rdflib.RDFS.comment))
 
 
-def test_article_facts_beside_wikidata_facts(wikidata_stand_in):
+def test_article_facts_beside_wikidata_facts(wikidata_stand_in, tmp_path):
+    """The entity page's panel, read from one pyoxigraph store holding our data, the link and the
+    enrichment graph (tmp_path, the data folder, is empty: nothing comes from a file)."""
     settings = load_settings(ROOT)
-    article = entities.load_dataset(entities.source_files(settings))
     link = linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "fixture", ID + "agent/t", "t", False,
                         "2026-01-01")
+    store = load_store(entities.source_files(settings))
+    store.extend(linkfile.link_quads([link], settings.iris))
     with wdclient.SparqlClient(wikidata_stand_in, min_interval=0) as client:
-        enr = enrichment.enrich_dataset(client, [link])
-    view = enrichment.article_vs_wikidata(ID + "karim-masimov", article, enr, [link])
+        store.extend(enrichment.enrich_quads(client, [link], settings.iris))
+    view = wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "karim-masimov", tmp_path)
     rows = {r["aspect"]: r for r in view["rows"]}
     assert any("Karim Masimov" in n for n in rows["name"]["article"])
     assert "Karim Massimov@en" in rows["name"]["wikidata"]
@@ -386,3 +401,65 @@ def test_article_facts_beside_wikidata_facts(wikidata_stand_in):
     assert rows["country"]["wikidata"] == ["Kazakhstan (Q232)"]
     assert view["links"][0]["qid"] == "Q9990001" and view["retrieved"]
     assert all(s["predicate"] for s in view["article_statements"])
+    # an entity without a link has no panel
+    assert wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "cns", tmp_path) is None
+
+
+def test_the_wikidata_panel_needs_neither_the_linker_nor_rdflib():
+    code = ("import sys, ldpub.site.wikidata, ldpub.site.model, ldpub.web.pages; "
+            "print(sorted(m for m in sys.modules if m.startswith(('ldpub.linking', 'rdflib'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ the links file, written through ldpub.rdf
+
+
+def test_rendering_the_committed_links_gives_the_same_graph_and_it_validates(tmp_path):
+    settings = load_settings(ROOT)
+    text = LINKS.read_text(encoding="utf-8")
+    links = linkfile.read_links(LINKS, settings.iris)
+    assert len(links) == len(CONFIRMED)
+    rendered = linkfile.render_links(links, settings.base_iri, linkfile.leading_comments(text))
+    assert rendered.startswith(linkfile.leading_comments(text))  # the explanatory comment stays on top
+    assert "Withheld: id/kyzylorda" in rendered
+    assert isomorphic(links_graph(), rdflib.Graph().parse(data=rendered, format="turtle"))
+    assert linkfile.render_links(links, settings.base_iri) == linkfile.render_links(links[::-1], settings.base_iri)
+    # `ldpub validate` with the rendered file in place of the committed one
+    target = tmp_path / LINKS.name
+    target.write_text(rendered, encoding="utf-8")
+    others = [f for f in entities.source_files(settings) if f.parent == settings.data_path and f != LINKS]
+    assert main(["validate", "--quiet", *map(str, others), str(target)]) == 0
+
+
+HOSTILE = 'He said "yes" -> <b>ok</b> & \\ \'single\' \\"\n> second line\r\n\ttab; end .'
+
+
+def test_hostile_evidence_and_labels_round_trip(tmp_path):
+    path = tmp_path / "links.ttl"
+    link = linkfile.Link(ID + "taraz", "Q486545", "close", "low", HOSTILE, ID + "agent/x", "A. <Reviewer> \"q\"\n",
+                        False, "2026-01-02")
+    linkfile.add_link(path, link, "https://w3id.org/kz-masimov/")
+    assert linkfile.read_links(path) == [link]
+    g = links_graph(path)  # rdflib reads it too
+    assert str(g.value(URIRef(f"{ID}link/taraz-Q486545"), KZM.evidenceText)) == HOSTILE
+    ok, text = shacl(g)
+    assert ok, text
+    # an IRI that is no IRI is refused, not written
+    bad = linkfile.Link(ID + "x> . <http://evil.example/", "Q1", "exact", "low", "x", ID + "agent/x", "x", False,
+                        "2026-01-02")
+    before = path.read_bytes()
+    with pytest.raises(ValueError):
+        linkfile.add_link(path, bad, "https://w3id.org/kz-masimov/")
+    assert path.read_bytes() == before
+
+
+def test_add_link_keeps_the_files_comment_block(tmp_path):
+    path = tmp_path / "links.ttl"
+    path.write_text(LINKS.read_text(encoding="utf-8"), encoding="utf-8")
+    linkfile.add_link(path, linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "e" * 40,
+                                          ID + "agent/t", "t", False, "2026-01-01"), "https://w3id.org/kz-masimov/")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(linkfile.leading_comments(LINKS.read_text(encoding="utf-8")))
+    assert "Withheld: id/kyzylorda" in text
+    assert len(linkfile.read_links(path)) == len(CONFIRMED) + 1

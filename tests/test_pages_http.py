@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
+
 from conftest import SITE_FIXTURE, site_client
 
 BASE = "https://w3id.org/kz-masimov/"

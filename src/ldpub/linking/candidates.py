@@ -3,9 +3,10 @@ facts of each candidate item (kinds, country, offices)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from ldpub.linking.client import PREFIXES, QID_IRI, SparqlClient, _chunks, _lit, qid_of
+from ldpub.linking.client import PREFIXES, QID_IRI, SparqlClient, chunks, qid_of
 from ldpub.linking.entities import Kinds, OurEntity
 from ldpub.linking.translit import VariantTable, script
 
@@ -37,6 +38,11 @@ class ItemFacts:
     positions: list[dict[str, str]] = field(default_factory=list)  # {pos, label, start, end}
 
 
+def _lit(text: str, lang: str) -> str:
+    """A language-tagged SPARQL literal ("text"@lang; JSON string escapes are SPARQL's too)."""
+    return json.dumps(text, ensure_ascii=False) + "@" + lang
+
+
 def _search_literals(entity: OurEntity, table: VariantTable) -> dict[str, str]:
     """Literal to look up ("text"@lang) -> the variant it stands for."""
     names = [t for t, _ in entity.labels] or [entity.slug]
@@ -56,7 +62,7 @@ def find_candidates(client: SparqlClient, entities: list[OurEntity], table: Vari
         for lit in _search_literals(e, table):
             wanted.setdefault(lit, []).append(e)
     found: dict[tuple[str, str], Candidate] = {}
-    for chunk in _chunks(sorted(wanted), 40):
+    for chunk in chunks(sorted(wanted), 40):
         rows = client.select(
             PREFIXES
             + "SELECT ?item ?name ?how WHERE {\n  VALUES ?name { "
@@ -77,7 +83,7 @@ def fetch_facts(client: SparqlClient, qids: list[str], kinds: Kinds) -> dict[str
     facts = {q: ItemFacts() for q in qids}
     roots = sorted({r for rs in kinds.roots.values() for r in rs})
     props = sorted(set(kinds.country_prop.values()))
-    for chunk in _chunks(sorted(qids, key=lambda q: int(q[1:])), 25):
+    for chunk in chunks(sorted(qids, key=lambda q: int(q[1:])), 25):
         items = " ".join(f"wd:{q}" for q in chunk)
         for row in client.select(
             PREFIXES + f"SELECT ?item ?p ?v WHERE {{ VALUES ?item {{ {items} }} "

@@ -16,35 +16,33 @@ from pathlib import Path
 import httpx
 
 from ldpub import __version__ as _VERSION
+from ldpub import ns
+from ldpub.settings import default_settings
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
-WD = "http://www.wikidata.org/entity/"
-QID_IRI = re.compile(r"^http://www\.wikidata\.org/entity/(Q[1-9][0-9]*)$")
+QID_IRI = re.compile("^" + re.escape(ns.WD) + "(Q[1-9][0-9]*)$")
 QID = re.compile(r"^Q[1-9][0-9]*$")
 THRESHOLD = 80  # at or above: "propose"; below: "review" (never accepted automatically)
 AUTO_MARGIN = 20  # --auto-accept also needs this lead over the runner-up
 LANGS = ("en", "ru", "kk")
-MATCH_TYPES = {
-    "exact": "http://www.w3.org/2004/02/skos/core#exactMatch",
-    "close": "http://www.w3.org/2004/02/skos/core#closeMatch",
-    "related": "http://www.w3.org/2004/02/skos/core#relatedMatch",
+MATCH_TYPES = {  # --match word -> the SKOS mapping property it writes
+    "exact": ns.SKOS + "exactMatch",
+    "close": ns.SKOS + "closeMatch",
+    "related": ns.SKOS + "relatedMatch",
 }
 
-PREFIXES = """PREFIX wd: <http://www.wikidata.org/entity/>
-PREFIX wdt: <http://www.wikidata.org/prop/direct/>
-PREFIX p: <http://www.wikidata.org/prop/>
-PREFIX ps: <http://www.wikidata.org/prop/statement/>
-PREFIX pq: <http://www.wikidata.org/prop/qualifier/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX schema: <http://schema.org/>
-"""
+# The prefixes of every query sent to an endpoint in Wikidata's data model (its schema: is http).
+PREFIXES = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in [
+    ("wd", ns.WD), ("wdt", ns.WDT), ("p", ns.WIKIDATA_P), ("ps", ns.WIKIDATA_PS), ("pq", ns.WIKIDATA_PQ),
+    ("rdfs", ns.RDFS), ("skos", ns.SKOS), ("schema", ns.SCHEMA_HTTP),
+])
 
 
-def user_agent() -> str:
-    """Wikimedia's User-Agent policy: name/version, where to find us, the library."""
+def user_agent(base_iri: str | None = None) -> str:
+    """Wikimedia's User-Agent policy: name/version, where to find us (the publication's base IRI,
+    by default the project's), the library. $LDPUB_LINK_USER_AGENT replaces it whole."""
     return os.environ.get("LDPUB_LINK_USER_AGENT") or (
-        f"ldpub/{_VERSION} (linked-data publisher of one article; https://w3id.org/kz-masimov/) "
+        f"ldpub/{_VERSION} (linked-data publisher; {base_iri or default_settings().base_iri}) "
         f"httpx/{httpx.__version__}"
     )
 
@@ -71,6 +69,7 @@ class SparqlClient:
         max_wait: float = 300.0,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        base_iri: str | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.cache_dir = cache_dir
@@ -82,13 +81,13 @@ class SparqlClient:
         self._last = 0.0
         self._http = httpx.Client(
             timeout=timeout,
-            headers={"User-Agent": user_agent(), "Accept": "application/sparql-results+json"},
+            headers={"User-Agent": user_agent(base_iri), "Accept": "application/sparql-results+json"},
         )
 
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "SparqlClient":
+    def __enter__(self) -> SparqlClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -157,8 +156,8 @@ def retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _flatten(binding: dict) -> dict[str, str]:
@@ -178,10 +177,7 @@ def qid_of(iri: str) -> str:
     return m.group(1) if m else iri.rsplit("/", 1)[-1]
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
+def chunks(items: list, size: int) -> Iterable[list]:
+    """`items` in lists of at most `size` (one VALUES block per query)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _lit(text: str, lang: str) -> str:
-    return json.dumps(text, ensure_ascii=False) + "@" + lang

@@ -1,56 +1,74 @@
 """Wikidata enrichment, kept apart from the article.
 
-`enrich_dataset()` fetches, for the linked items, labels, descriptions and a few facts (P31, P17, P27,
-P131, P39 with its start/end qualifiers) into ONE named graph, ENRICHMENT_GRAPH, in Wikidata's own
-vocabulary and about Wikidata's IRIs only; its provenance (default graph) says it is from Wikidata,
-retrieved on a date, derived from the endpoint. Nothing in it is a claim of the article.
+`enrich_quads()` fetches, for the linked items, labels, descriptions and a few facts (P31, P17, P27,
+P131, P39 with its start/end qualifiers) into ONE named graph (`ldpub.site.wikidata.enrichment_graph`),
+in Wikidata's own vocabulary and about Wikidata's IRIs only; its provenance (default graph) says it
+is from Wikidata, retrieved on a date, derived from the endpoint. Nothing in it is a claim of the
+article. `enrich_to_file()` writes it as TriG through the one serialiser (ldpub.rdf).
 
-`article_vs_wikidata()` puts, for one of our entities, what the article says beside what Wikidata says
-(for the entity pages).
+The entity pages put it beside what the article says (ldpub.site.wikidata).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
 
-from ldpub.linking.client import LANGS, PREFIXES, WD, SparqlClient, _chunks, qid_of
-from ldpub.linking.links import Link
+from ldpub import ns
+from ldpub.iris import IriScheme
+from ldpub.linking.client import LANGS, PREFIXES, SparqlClient, chunks
+from ldpub.linking.links import Link, read_links
+from ldpub.rdf import rdf_bytes
+from ldpub.settings import Settings, default_settings
+from ldpub.site.wikidata import ENRICHMENT_FILE, enrichment_graph
 
-ENRICHMENT_GRAPH = URIRef("https://w3id.org/kz-masimov/graph/wikidata-enrichment")
-WIKIDATA = URIRef(WD + "Q2013")  # Wikidata, the project
-CC0 = URIRef("http://creativecommons.org/publicdomain/zero/1.0/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
-SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
-SDO_WD = Namespace("http://schema.org/")  # Wikidata's schema: is http
-WDT = Namespace("http://www.wikidata.org/prop/direct/")
-P = Namespace("http://www.wikidata.org/prop/")
-PS = Namespace("http://www.wikidata.org/prop/statement/")
-PQ = Namespace("http://www.wikidata.org/prop/qualifier/")
+WIKIDATA = ox.NamedNode(ns.WD + "Q2013")  # Wikidata, the project
+CC0 = ox.NamedNode("http://creativecommons.org/publicdomain/zero/1.0/")
 FACTS = ("P31", "P17", "P27", "P131", "P39")
 LANG_FILTER = "FILTER(LANG(?o) IN (" + ", ".join(f'"{lang}"' for lang in LANGS) + "))"
+# The prefixes the TriG file is written with (Wikidata's schema: is http, hence wdschema:).
+PREFIXES_TRIG = {
+    "wd": ns.WD, "wdt": ns.WDT, "p": ns.WIKIDATA_P, "ps": ns.WIKIDATA_PS, "pq": ns.WIKIDATA_PQ,
+    "prov": ns.PROV, "dcterms": ns.DCTERMS, "skos": ns.SKOS, "wdschema": ns.SCHEMA_HTTP,
+    "rdfs": ns.RDFS, "xsd": ns.XSD,
+}
+
+Term = ox.NamedNode | ox.Literal
 
 
-def _term(row: dict[str, str], var: str):
+def _term(row: dict[str, str], var: str) -> Term | None:
+    """The RDF term of a result binding; None for a blank node (never copied) or a term that is no
+    valid RDF (an IRI pyoxigraph refuses)."""
     kind = row.get(f"{var}@type")
-    if kind == "uri":
-        return URIRef(row[var])
-    if kind == "literal":
-        if f"{var}@lang" in row:
-            return Literal(row[var], lang=row[f"{var}@lang"])
-        return Literal(row[var], datatype=URIRef(row[f"{var}@datatype"]) if f"{var}@datatype" in row else None)
-    return None  # blank nodes are never copied
+    try:
+        if kind == "uri":
+            return ox.NamedNode(row[var])
+        if kind == "literal":
+            if f"{var}@lang" in row:
+                return ox.Literal(row[var], language=row[f"{var}@lang"])
+            if f"{var}@datatype" in row:
+                return ox.Literal(row[var], datatype=ox.NamedNode(row[f"{var}@datatype"]))
+            return ox.Literal(row[var])
+    except ValueError:
+        return None
+    return None
 
 
-def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple]:
+def _triples(rows: Iterable[dict[str, str]]) -> Iterable[tuple[ox.NamedNode, ox.NamedNode, Term]]:
+    for row in rows:
+        s, p, o = _term(row, "s"), _term(row, "p"), _term(row, "o")
+        if isinstance(s, ox.NamedNode) and isinstance(p, ox.NamedNode) and o is not None:
+            yield s, p, o
+
+
+def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple[ox.NamedNode, ox.NamedNode, Term]]:
     """Labels, descriptions and the FACTS of the items, and English/Russian/Kazakh labels of what they point to."""
-    triples: set[tuple] = set()
+    triples: set[tuple[ox.NamedNode, ox.NamedNode, Term]] = set()
     qids = sorted(set(qids), key=lambda q: int(q[1:]))
-    for chunk in _chunks(qids, 25):
+    for chunk in chunks(qids, 25):
         items = " ".join(f"wd:{q}" for q in chunk)
         queries = [
             f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {items} }} VALUES ?p {{ rdfs:label skos:altLabel schema:description }} "
@@ -61,142 +79,62 @@ def fetch_triples(client: SparqlClient, qids: Iterable[str]) -> set[tuple]:
             "VALUES ?p { ps:P39 pq:P580 pq:P582 } ?s ?p ?o }",
         ]
         for q in queries:
-            for row in client.select(PREFIXES + q):
-                t = (_term(row, "s"), _term(row, "p"), _term(row, "o"))
-                if None not in t:
-                    triples.add(t)
-    targets = sorted({str(o) for _, p, o in triples if str(p).startswith(str(WDT)) or p == PS.P39})
-    for chunk in _chunks(targets, 40):
-        values = " ".join(f"<{t}>" for t in chunk)
-        for row in client.select(PREFIXES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
-                                 f"VALUES ?p {{ rdfs:label }} ?s ?p ?o . {LANG_FILTER} }}"):
-            t = (_term(row, "s"), _term(row, "p"), _term(row, "o"))
-            if None not in t:
-                triples.add(t)
+            triples.update(_triples(client.select(PREFIXES + q)))
+    targets = sorted({o.value for _, p, o in triples
+                      if isinstance(o, ox.NamedNode) and (p.value.startswith(ns.WDT) or p.value == ns.WIKIDATA_PS + "P39")})
+    for chunk in chunks(targets, 40):
+        values = " ".join(str(ox.NamedNode(t)) for t in chunk)  # <iri>, valid: pyoxigraph checked it
+        triples.update(_triples(client.select(PREFIXES + f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+                                              f"VALUES ?p {{ rdfs:label }} ?s ?p ?o . {LANG_FILTER} }}")))
     return triples
 
 
-def enrich_dataset(client: SparqlClient, links: list[Link], *, retrieved: dt.datetime | None = None) -> Dataset:
-    retrieved = (retrieved or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-    ds = Dataset()
-    for prefix, ns in [("wd", WD), ("wdt", WDT), ("p", P), ("ps", PS), ("pq", PQ), ("prov", PROV),
-                       ("dcterms", DCTERMS), ("skos", SKOS), ("wdschema", SDO_WD)]:
-        ds.bind(prefix, ns)
-    g = ds.graph(ENRICHMENT_GRAPH)
-    qids = sorted({l.qid for l in links}, key=lambda q: int(q[1:]))
-    for t in fetch_triples(client, qids):
-        g.add(t)
-    d = ds.default_graph
+def enrich_quads(client: SparqlClient, links: list[Link], iris: IriScheme, *,
+                 retrieved: dt.datetime | None = None) -> list[ox.Quad]:
+    """The enrichment graph of the linked items, and its provenance in the default graph."""
+    retrieved = (retrieved or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    graph = enrichment_graph(iris)
+    qids = sorted({link.qid for link in links}, key=lambda q: int(q[1:]))
+    quads = [ox.Quad(s, p, o, graph) for s, p, o in fetch_triples(client, qids)]
+
+    def about(predicate: str, obj: Term) -> None:
+        quads.append(ox.Quad(graph, ox.NamedNode(predicate), obj))
+
     day = retrieved.date().isoformat()
-    d.add((ENRICHMENT_GRAPH, RDF.type, PROV.Entity))
-    d.add((ENRICHMENT_GRAPH, RDFS.label, Literal("Wikidata enrichment of the linked items", lang="en")))
-    d.add((ENRICHMENT_GRAPH, RDFS.comment, Literal(
+    about(ns.RDF + "type", ox.NamedNode(ns.PROV + "Entity"))
+    about(ns.RDFS + "label", ox.Literal("Wikidata enrichment of the linked items", language="en"))
+    about(ns.RDFS + "comment", ox.Literal(
         f"From Wikidata, retrieved on {day}: labels, descriptions, {', '.join(FACTS)} (P39 with start and end) "
-        "of the items our entities are linked to. Wikidata's statements, not the article's claims.", lang="en")))
-    d.add((ENRICHMENT_GRAPH, PROV.wasDerivedFrom, URIRef(client.endpoint)))
-    d.add((ENRICHMENT_GRAPH, PROV.wasAttributedTo, WIKIDATA))
-    d.add((ENRICHMENT_GRAPH, PROV.generatedAtTime, Literal(retrieved.isoformat(), datatype=XSD.dateTime)))
-    d.add((ENRICHMENT_GRAPH, DCTERMS.license, CC0))
+        "of the items our entities are linked to. Wikidata's statements, not the article's claims.", language="en"))
+    about(ns.PROV + "wasDerivedFrom", ox.NamedNode(client.endpoint))
+    about(ns.PROV + "wasAttributedTo", WIKIDATA)
+    about(ns.PROV + "generatedAtTime", ox.Literal(retrieved.isoformat(), datatype=ox.NamedNode(ns.XSD + "dateTime")))
+    about(ns.DCTERMS + "license", CC0)
     for q in qids:
-        d.add((ENRICHMENT_GRAPH, DCTERMS.source, URIRef(WD + q)))
-    d.add((WIKIDATA, RDFS.label, Literal("Wikidata", lang="en")))
-    return ds
+        about(ns.DCTERMS + "source", ox.NamedNode(ns.WD + q))
+    quads.append(ox.Quad(WIKIDATA, ox.NamedNode(ns.RDFS + "label"), ox.Literal("Wikidata", language="en")))
+    return quads
 
 
-def enrich_to_file(client: SparqlClient, links: list[Link], target: Path) -> int:
-    ds = enrich_dataset(client, links)
+def enrich_to_file(client: SparqlClient, links: list[Link], target: Path, iris: IriScheme | None = None) -> int:
+    """Write the enrichment of `links` to `target` (TriG); the number of triples in its graph.
+    The IRI scheme defaults to the project's (ldpub.toml)."""
+    iris = iris or default_settings().iris
+    quads = enrich_quads(client, links, iris)
     target.parent.mkdir(parents=True, exist_ok=True)
-    ds.serialize(destination=str(target), format="trig")
-    return len(ds.graph(ENRICHMENT_GRAPH))
+    target.write_bytes(rdf_bytes(quads, ox.RdfFormat.TRIG, PREFIXES_TRIG))
+    return sum(1 for q in quads if q.graph_name == enrichment_graph(iris))
 
 
-# ------------------------------------------------------------------ side by side
+def default_target(settings: Settings) -> Path:
+    """Where `ldpub link --enrich` writes, and where the entity pages look for it."""
+    return settings.data_path / ENRICHMENT_FILE
 
 
-def _label(graphs: list[Graph], node) -> str:
-    for g in graphs:
-        for p in (RDFS.label, URIRef("https://schema.org/name"), URIRef("https://w3id.org/kz-masimov/def#name")):
-            for o in g.objects(node, p):
-                if getattr(o, "language", None) in (None, "en"):
-                    return str(o)
-    return qid_of(str(node)) if str(node).startswith(WD) else str(node)
-
-
-def article_vs_wikidata(entity: str, article: Dataset, enrichment: Dataset | Graph | None,
-                        links: list[Link]) -> dict:
-    """What the article says about `entity` beside what Wikidata says about its linked item.
-
-    Returns {"entity", "label", "links": [{"qid", "iri", "match", "confidence"}], "retrieved",
-    "rows": [{"aspect", "article": [str], "wikidata": [str]}],
-    "article_statements": [{"predicate", "value", "graph"}]}; a "graph" of None is the default graph.
-    """
-    e = URIRef(entity)
-    union = Graph()
-    for s, p, o, _g in article.quads((None, None, None, None)):
-        union.add((s, p, o))
-    wd_graph = Graph()
-    retrieved = None
-    if enrichment is not None:
-        if isinstance(enrichment, Dataset):
-            wd_graph = enrichment.graph(ENRICHMENT_GRAPH)
-            retrieved = enrichment.default_graph.value(ENRICHMENT_GRAPH, PROV.generatedAtTime)
-        else:
-            wd_graph = enrichment
-    mine = [l for l in links if l.entity == entity]
-    items = [URIRef(WD + l.qid) for l in mine]
-
-    def wd_values(pid: str) -> list[str]:
-        return sorted(f"{_label([wd_graph], o)} ({qid_of(str(o))})" for i in items for o in wd_graph.objects(i, WDT[pid]))
-
-    def wd_text(p) -> list[str]:
-        return sorted(f"{o}@{o.language}" if o.language else str(o) for i in items for o in wd_graph.objects(i, p))
-
-    positions = []
-    for i in items:
-        for st in wd_graph.objects(i, P.P39):
-            pos = wd_graph.value(st, PS.P39)
-            start = str(wd_graph.value(st, PQ.P580) or "?")[:10]
-            end = str(wd_graph.value(st, PQ.P582) or "")[:10] or "now"
-            positions.append(f"{_label([wd_graph], pos)} ({qid_of(str(pos))}), {start} – {end}")
-    base = entity.split("/id/")[0] + "/id/"
-    held = sorted({
-        f"{_label([union], post)} (claim {g})"
-        for _h, post, g in article.query(
-            "SELECT DISTINCT ?h ?post ?g WHERE { GRAPH ?g { ?h ?p1 ?e . ?h ?p2 ?post } "
-            "FILTER(STRSTARTS(STR(?post), ?base) && ?post != ?e) }",
-            initBindings={"e": e, "base": Literal(base + "post/")},
-        )
-    })
-    names = sorted({f"{o}@{o.language}" if getattr(o, "language", None) else str(o)
-                    for p in (URIRef("https://w3id.org/kz-masimov/def#name"), URIRef("https://w3id.org/kz-masimov/def#altName"),
-                              RDFS.label, URIRef("https://schema.org/name"))
-                    for o in union.objects(e, p)})
-    def said(*words: str) -> list[str]:  # article statements whose predicate name has one of the words
-        return sorted({
-            f"{_label([union], o)} (claim {g})" if g != article.default_graph.identifier else _label([union], o)
-            for _s, p, o, g in article.quads((e, None, None, None))
-            if any(w in str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1].casefold() for w in words)
-        })
-
-    statements = sorted(
-        ({"predicate": str(p), "value": str(o), "graph": None if g is None or g == article.default_graph.identifier else str(g)}
-         for s, p, o, g in article.quads((e, None, None, None))),
-        key=lambda r: (r["graph"] or "", r["predicate"], r["value"]),
-    )
-    return {
-        "entity": entity,
-        "label": _label([union], e),
-        "links": [{"qid": l.qid, "iri": WD + l.qid, "match": l.match, "confidence": l.confidence} for l in mine],
-        "retrieved": str(retrieved) if retrieved else None,
-        "rows": [
-            {"aspect": "name", "article": names, "wikidata": wd_text(RDFS.label)},
-            {"aspect": "description", "article": sorted(str(o) for o in union.objects(e, RDFS.comment)),
-             "wikidata": wd_text(SDO_WD.description)},
-            {"aspect": "instance of", "article": sorted(_label([union], o) for o in union.objects(e, RDF.type)),
-             "wikidata": wd_values("P31")},
-            {"aspect": "position held", "article": held, "wikidata": sorted(positions)},
-            {"aspect": "country", "article": said("country"), "wikidata": wd_values("P17") + wd_values("P27")},
-            {"aspect": "located in", "article": said("locatedin", "within", "partof"), "wikidata": wd_values("P131")},
-        ],
-        "article_statements": statements,
-    }
+def enrich(settings: Settings, client: SparqlClient, links_path: Path, target: Path | None = None) -> int:
+    """`ldpub link --enrich`: fetch the facts of every linked item into the enrichment file."""
+    target = target or default_target(settings)
+    links = read_links(links_path, settings.iris)
+    n = enrich_to_file(client, links, target, settings.iris)
+    print(f"wrote {n} triples about {len(links)} linked items to {target}")
+    return 0

@@ -6,9 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 
+from ldpub import ns
+from ldpub.iris import IriScheme
 from ldpub.settings import Settings
+from ldpub.store import load_store
 
 # ------------------------------------------------------------------------------------------ our entities
 
@@ -25,7 +29,7 @@ class Kinds:
     description_pattern: str = ""  # regex: a description matching it mentions the article's country
 
     @classmethod
-    def load(cls, path: Path) -> "Kinds":
+    def load(cls, path: Path) -> Kinds:
         classes, roots, props, article = [], {}, {}, {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
@@ -64,29 +68,32 @@ def source_files(settings: Settings) -> list[Path]:
     return files
 
 
-def load_dataset(files: Iterable[Path]):
-
+def load_dataset(files: Iterable[Path]) -> rdflib.Dataset:
+    """Our data for the linker's queries (rdflib: property paths over the union of the graphs)."""
     ds = rdflib.Dataset(default_union=True)
     for f in files:
         ds.parse(f, format="trig" if f.suffix == ".trig" else "turtle")
     return ds
 
 
-def our_entities(ds, kinds: Kinds, base_iri: str) -> list[OurEntity]:
+# The label properties (and their sub-properties) the linker takes names from.
+NAME_PREDICATES = (ns.RDFS + "label", ns.SCHEMA + "name", ns.SCHEMA + "alternateName", ns.SKOS + "prefLabel",
+                   ns.SKOS + "altLabel", ns.FOAF + "name")
+
+
+def our_entities(ds: rdflib.Dataset, kinds: Kinds, base_iri: str) -> list[OurEntity]:
     """Persons, organisations and places of our data, with their labels and co-mentioned posts."""
-    id_ns = base_iri + "id/"
+    iris = IriScheme(base_iri)
+    id_ns = iris.ids
     types: dict[str, set[str]] = {}
-    for s, c in ds.query(
-        "SELECT DISTINCT ?s ?c WHERE { ?s a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
-    ):
+    for s, c in ds.query(f"SELECT DISTINCT ?s ?c WHERE {{ ?s a ?t . ?t <{ns.RDFS}subClassOf>* ?c }}"):
         if str(s).startswith(id_ns):
             types.setdefault(str(s), set()).add(str(c))
     labels: dict[str, dict[tuple[str, str], bool]] = {}  # (text, lang) -> preferred?
+    names = " ".join(str(ox.NamedNode(p)) for p in NAME_PREDICATES)
     for s, o, q in ds.query(
-        """SELECT DISTINCT ?s ?o ?q WHERE { VALUES ?q { <http://www.w3.org/2000/01/rdf-schema#label>
-           <https://schema.org/name> <https://schema.org/alternateName> <http://www.w3.org/2004/02/skos/core#prefLabel>
-           <http://www.w3.org/2004/02/skos/core#altLabel> <http://xmlns.com/foaf/0.1/name> }
-           ?s ?p ?o . ?p <http://www.w3.org/2000/01/rdf-schema#subPropertyOf>* ?q . FILTER(isLiteral(?o)) }"""
+        f"SELECT DISTINCT ?s ?o ?q WHERE {{ VALUES ?q {{ {names} }} "
+        f"?s ?p ?o . ?p <{ns.RDFS}subPropertyOf>* ?q . FILTER(isLiteral(?o)) }}"
     ):
         key = (str(o), getattr(o, "language", None) or "")
         pref = labels.setdefault(str(s), {}).get(key, False)
@@ -96,7 +103,7 @@ def our_entities(ds, kinds: Kinds, base_iri: str) -> list[OurEntity]:
         "SELECT DISTINCT ?s ?post WHERE { GRAPH ?g { { ?s ?p ?o } UNION { ?o ?p ?s } } "
         "GRAPH ?g { { ?post ?q ?v } UNION { ?v ?q ?post } } }"
     ):
-        if str(post).startswith(id_ns + "post/") and str(s).startswith(id_ns):
+        if str(post).startswith(iris.id("post/")) and str(s).startswith(id_ns):
             posts.setdefault(str(s), set()).add(str(post))
     out = []
     for iri, classes in sorted(types.items()):
@@ -108,3 +115,17 @@ def our_entities(ds, kinds: Kinds, base_iri: str) -> list[OurEntity]:
         ordered = sorted(mine, key=lambda k: (not mine[k], k[1] not in ("en", ""), k))  # preferred English first
         out.append(OurEntity(iri, iri[len(id_ns):].replace("/", "-"), kind, ordered, post_labels))
     return out
+
+
+def select_entities(settings: Settings, kinds: Kinds, data: list[Path] | None = None,
+                    only: Iterable[str] = ()) -> list[OurEntity]:
+    """Our entities in `data` (default: source_files), or only those named in `only` (slug or IRI)."""
+    ents = our_entities(load_dataset(data or source_files(settings)), kinds, settings.base_iri)
+    keep = {x if x.startswith("http") else settings.iris.id(x) for x in only}
+    return [e for e in ents if e.iri in keep] if keep else ents
+
+
+def is_typed(files: Iterable[Path], iri: str) -> bool:
+    """True when some rdf:type of `iri` is in the files: an entity of our data."""
+    store = load_store(files)
+    return any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), ns.RDF_TYPE, None, None))

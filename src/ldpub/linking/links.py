@@ -1,14 +1,22 @@
-"""The links file (data/wikidata-links.ttl): confirmed links, each a kzm:Link saying who, when and why."""
+"""The links file (data/wikidata-links.ttl): confirmed links, each a kzm:Link saying who, when and why.
+
+Read with pyoxigraph and written through the one serialiser (ldpub.rdf.rdf_bytes, Turtle), below
+the explanatory comment the file starts with (kept as it is when a link is added).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import rdflib
+import pyoxigraph as ox
 
-from ldpub.linking.client import MATCH_TYPES, QID, WD, qid_of
-from ldpub.linking.review import _q
+from ldpub import ns
+from ldpub.iris import IriScheme
+from ldpub.linking.client import MATCH_TYPES, QID, qid_of
+from ldpub.rdf import rdf_bytes
+from ldpub.settings import default_settings
+from ldpub.store import load_store
 
 # ------------------------------------------------------------------------------------------ the links file
 
@@ -25,8 +33,9 @@ class Link:
     software: bool  # the agent is this tool
     created: str  # YYYY-MM-DD
 
-    def iri(self, base_iri: str) -> str:
-        return f"{base_iri}id/link/{self.entity[len(base_iri) + 3:].replace('/', '-')}-{self.qid}"
+    def iri(self, iris: IriScheme) -> str:
+        """The kzm:Link resource: <ids>link/<entity's id path>-<QID>."""
+        return iris.link(self.entity, self.qid)
 
 
 LINKS_HEADER = """\
@@ -39,85 +48,129 @@ LINKS_HEADER = """\
 """
 
 
-def read_links(path: Path) -> list[Link]:
+def link_prefixes(iris: IriScheme) -> dict[str, str]:
+    """The prefixes the links file is written with. Not id:, so our IRIs stay whole and readable
+    (<…/id/link/taraz-Q486545>, not id:link\\/taraz-Q486545)."""
+    return {"kzm": iris.vocab, "wd": ns.WD, "skos": ns.SKOS, "schema": ns.SCHEMA,
+            "prov": ns.PROV, "dcterms": ns.DCTERMS, "rdfs": ns.RDFS, "xsd": ns.XSD}
+
+
+def _sort_key(link: Link) -> tuple:
+    return (link.entity, link.match, int(link.qid[1:]))
+
+
+def read_links(path: Path, iris: IriScheme | None = None) -> list[Link]:
+    """The links of a links file (none when it does not exist). The IRI scheme defaults to the
+    project's (ldpub.toml)."""
     if not path.is_file():
         return []
+    iris = iris or default_settings().iris
+    store = load_store([path])
+    default = ox.DefaultGraph()
 
-    g = rdflib.Graph().parse(path, format="turtle")
-    kzm = rdflib.Namespace("https://w3id.org/kz-masimov/def#")
-    prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
+    def value(node, predicate: str):
+        objects = sorted((q.object for q in store.quads_for_pattern(node, ox.NamedNode(predicate), None, default)),
+                         key=str)
+        return objects[0] if objects else None
+
+    def text(node, predicate: str) -> str:
+        term = value(node, predicate)
+        return term.value if term is not None else ""
+
     by_type = {v: k for k, v in MATCH_TYPES.items()}
     links = []
-    for node in g.subjects(rdflib.RDF.type, kzm.Link):
-        agent = g.value(node, prov.wasAttributedTo)
-        links.append(
-            Link(
-                entity=str(g.value(node, kzm.subject)),
-                qid=qid_of(str(g.value(node, kzm.object))),
-                match=by_type[str(g.value(node, kzm.matchType))],
-                confidence=str(g.value(node, kzm.confidence)),
-                evidence=str(g.value(node, kzm.evidenceText)),
-                agent=str(agent),
-                agent_label=str(g.value(agent, rdflib.RDFS.label) or ""),
-                software=(agent, rdflib.RDF.type, prov.SoftwareAgent) in g,
-                created=str(g.value(node, rdflib.URIRef("http://purl.org/dc/terms/created"))),
-            )
-        )
-    return sorted(links, key=lambda l: (l.entity, l.match, int(l.qid[1:])))
+    for q in store.quads_for_pattern(None, ns.RDF_TYPE, ox.NamedNode(iris.term("Link")), default):
+        node = q.subject
+        entity, item, match = (value(node, iris.term(p)) for p in ("subject", "object", "matchType"))
+        if not (isinstance(entity, ox.NamedNode) and isinstance(item, ox.NamedNode) and match is not None
+                and match.value in by_type):
+            raise ValueError(f"{path}: {node} is not a complete kzm:Link (subject, object and a SKOS matchType)")
+        agent = value(node, ns.PROV + "wasAttributedTo")
+        links.append(Link(
+            entity=entity.value,
+            qid=qid_of(item.value),
+            match=by_type[match.value],
+            confidence=text(node, iris.term("confidence")),
+            evidence=text(node, iris.term("evidenceText")),
+            agent=agent.value if agent is not None else "",
+            agent_label=text(agent, ns.RDFS + "label") if agent is not None else "",
+            software=agent is not None and ox.Quad(agent, ns.RDF_TYPE, ox.NamedNode(ns.PROV + "SoftwareAgent")) in store,
+            created=text(node, ns.DCTERMS + "created"),
+        ))
+    return sorted(links, key=_sort_key)
 
 
-def render_links(links: list[Link], base_iri: str) -> str:
-    out = [LINKS_HEADER]
-    out += [
-        f"@prefix {p}: <{ns}> ."
-        for p, ns in [
-            ("id", base_iri + "id/"),
-            ("kzm", base_iri + "def#"),
-            ("wd", WD),
-            ("skos", "http://www.w3.org/2004/02/skos/core#"),
-            ("schema", "https://schema.org/"),
-            ("prov", "http://www.w3.org/ns/prov#"),
-            ("dcterms", "http://purl.org/dc/terms/"),
-            ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-            ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+def link_quads(links: list[Link], iris: IriScheme) -> list[ox.Quad]:
+    """The triples of the links: the mapping itself (skos:*Match, and schema:sameAs for an exact
+    match), its kzm:Link resource, and the agents who confirmed them."""
+
+    def iri(value: str) -> ox.NamedNode:
+        return ox.NamedNode(value)
+
+    def en(text: str) -> ox.Literal:
+        return ox.Literal(text, language="en")
+
+    rdf_type, label = ns.RDF_TYPE, iri(ns.RDFS + "label")
+    kzm = {name: iri(iris.term(name))
+           for name in ("Link", "subject", "object", "matchType", "confidence", "evidenceText")}
+    quads: list[ox.Quad] = []
+    agents: dict[str, Link] = {}
+    for link in sorted(links, key=_sort_key):
+        agents[link.agent] = link
+        entity, item, match = iri(link.entity), iri(ns.WD + link.qid), iri(MATCH_TYPES[link.match])
+        node = iri(link.iri(iris))
+        quads.append(ox.Quad(entity, match, item))
+        if link.match == "exact":
+            quads.append(ox.Quad(entity, iri(ns.SCHEMA + "sameAs"), item))
+        quads += [
+            ox.Quad(node, rdf_type, kzm["Link"]),
+            ox.Quad(node, rdf_type, iri(ns.PROV + "Entity")),
+            ox.Quad(node, label, en(f"{iris.local(link.entity)} {link.match} match Wikidata {link.qid}")),
+            ox.Quad(node, kzm["subject"], entity),
+            ox.Quad(node, kzm["object"], item),
+            ox.Quad(node, kzm["matchType"], match),
+            ox.Quad(node, kzm["confidence"], ox.Literal(link.confidence)),
+            ox.Quad(node, kzm["evidenceText"], en(link.evidence)),
+            ox.Quad(node, iri(ns.PROV + "wasAttributedTo"), iri(link.agent)),
+            ox.Quad(node, iri(ns.DCTERMS + "created"), ox.Literal(link.created, datatype=iri(ns.XSD + "date"))),
         ]
-    ]
-    links = sorted(links, key=lambda l: (l.entity, l.match, int(l.qid[1:])))
-    agents = {}
-    for l in links:
-        agents[l.agent] = l
-        pred = {"exact": "skos:exactMatch", "close": "skos:closeMatch", "related": "skos:relatedMatch"}[l.match]
-        same = f" ;\n    schema:sameAs wd:{l.qid}" if l.match == "exact" else ""
-        out += [
-            "",
-            f"<{l.entity}> {pred} wd:{l.qid}{same} .",
-            f"<{l.iri(base_iri)}> a kzm:Link, prov:Entity ;",
-            f"    rdfs:label {_q(f'{l.entity[len(base_iri):]} {l.match} match Wikidata {l.qid}')}@en ;",
-            f"    kzm:subject <{l.entity}> ;",
-            f"    kzm:object wd:{l.qid} ;",
-            f"    kzm:matchType {pred} ;",
-            f"    kzm:confidence {_q(l.confidence)} ;",
-            f"    kzm:evidenceText {_q(l.evidence)}@en ;",
-            f"    prov:wasAttributedTo <{l.agent}> ;",
-            f'    dcterms:created "{l.created}"^^xsd:date .',
-        ]
-    for iri, l in sorted(agents.items()):
-        kind = "prov:SoftwareAgent" if l.software else "prov:Agent"
-        out += ["", f"<{iri}> a {kind} ;", f"    rdfs:label {_q(l.agent_label)}@en ."]
-    return "\n".join(out) + "\n"
+    for agent, link in sorted(agents.items()):
+        kind = ns.PROV + ("SoftwareAgent" if link.software else "Agent")
+        quads += [ox.Quad(iri(agent), rdf_type, iri(kind)), ox.Quad(iri(agent), label, en(link.agent_label))]
+    return quads
+
+
+def render_links(links: list[Link], base_iri: str, header: str = LINKS_HEADER) -> str:
+    """The links file: `header` (comment lines), then the links as Turtle (ldpub.rdf.rdf_bytes)."""
+    iris = IriScheme(base_iri)
+    body = rdf_bytes(link_quads(links, iris), ox.RdfFormat.TURTLE, link_prefixes(iris)).decode("utf-8")
+    return header.rstrip("\n") + "\n\n" + body
+
+
+def leading_comments(text: str) -> str:
+    """The comment block a links file starts with (its header), or LINKS_HEADER when it has none."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        lines.append(line)
+    header = "\n".join(lines).strip("\n")
+    return header + "\n" if header else LINKS_HEADER
 
 
 def add_link(path: Path, link: Link, base_iri: str, *, replace: bool = False) -> list[Link]:
-    """Add (or with replace, swap in) a link; at most one exact match per entity, never to our own IRIs."""
+    """Add (or with replace, swap in) a link; at most one exact match per entity, never to our own
+    IRIs (the object is always a Wikidata item). The file keeps the comment block it starts with."""
     if not QID.match(link.qid):
         raise ValueError(f"not a Wikidata item id: {link.qid!r}")
-    links = read_links(path)
+    links = read_links(path, IriScheme(base_iri))
     clash = [l for l in links if l.entity == link.entity and (l.qid == link.qid or (link.match == "exact" == l.match))]
     if clash and not replace:
         raise ValueError(
             f"{link.entity} already has {clash[0].match} match {clash[0].qid}; use --replace to swap it"
         )
     links = [l for l in links if l not in clash] + [link]
+    header = leading_comments(path.read_text(encoding="utf-8")) if path.is_file() else LINKS_HEADER
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_links(links, base_iri), encoding="utf-8")
+    path.write_text(render_links(links, base_iri, header), encoding="utf-8")
     return links

@@ -6,7 +6,7 @@ import json
 import re
 
 from ldpub.linking.candidates import Candidate, ItemFacts, fetch_facts, find_candidates
-from ldpub.linking.client import THRESHOLD, SparqlClient
+from ldpub.linking.client import AUTO_MARGIN, THRESHOLD, SparqlClient
 from ldpub.linking.entities import Kinds, OurEntity
 from ldpub.linking.translit import VariantTable
 
@@ -124,3 +124,12 @@ def propose(client: SparqlClient, entities: list[OurEntity], kinds: Kinds, table
     for e in entities:
         ranked.setdefault(e.iri, [])
     return ranked
+
+
+def clear_winner(ranked: list[Candidate]) -> Candidate | None:
+    """The candidate --auto-accept may take: the best of an entity's ranked candidates when it is
+    proposed and either the only one not rejected or AUTO_MARGIN points ahead of the next."""
+    ok = [c for c in ranked if c.decision != "reject"]
+    if ok and ok[0].decision == "propose" and (len(ok) == 1 or ok[0].score - ok[1].score >= AUTO_MARGIN):
+        return ok[0]
+    return None

@@ -30,7 +30,7 @@ class VariantTable:
     cyr: dict[str, str] = field(default_factory=dict)  # Cyrillic letter -> Latin
 
     @classmethod
-    def load(cls, path: Path) -> "VariantTable":
+    def load(cls, path: Path) -> VariantTable:
         table = cls()
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):

@@ -8,7 +8,6 @@ are there, and the pages degrade to plain property tables when they are not.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -18,11 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pyoxigraph as ox
-from rdflib import Dataset
 
 from ldpub.iris import IriScheme
-from ldpub.linking import enrichment
-from ldpub.linking import links as linkfile
 from ldpub.ns import DCTERMS, FOAF, OA, OWL, RDF, RDFS, SCHEMA, SKOS, WELL_KNOWN, XSD
 from ldpub.settings import Settings, confined_path
 from ldpub.site.text import local_name, natural_key, split_sentences, status_slug
@@ -139,7 +135,7 @@ class Site:
         self.modified = modified  # mtime of the served files: Last-Modified of every page
         # Shapes (and anything else not loaded in the served store) for /shapes.
         self.extra_stores = [s for s in extra_stores if s is not store]
-        # Lazily built values (views, RDF bodies, the rdflib copy for enrichment). The data never
+        # Lazily built values (views, RDF bodies, the Wikidata panel). The data never
         # changes while serving, so a value is kept for the process's life. Page routes run in
         # the thread pool: two threads may build the same value (harmless), and each value is
         # complete before the one dict assignment makes it visible.
@@ -495,22 +491,3 @@ def wikidata_links(site: Site, iri: str) -> list[str]:
                    if isinstance(o, ox.NamedNode) and o.value.startswith(WIKIDATA)})
 
 
-def wikidata_comparison(site: Site, iri: str, data_path: Path) -> dict | None:
-    """What the article says beside what Wikidata says (ldpub.enrichment.article_vs_wikidata), when
-    an enrichment graph has been fetched (data/enrichment/wikidata.trig) and the entity has a
-    confirmed link in data/wikidata-links.ttl. rdflib is imported only then; any failure hides it."""
-    enrichment_file = data_path / "enrichment" / "wikidata.trig"
-    links_file = data_path / "wikidata-links.ttl"
-    if not (enrichment_file.is_file() and links_file.is_file()):
-        return None
-    try:
-        links = site.memoised("links", lambda: linkfile.read_links(links_file))
-        if not any(link.entity == iri for link in links):
-            return None
-        article = site.memoised("rdflib", lambda: Dataset().parse(
-            data=ox.serialize(site.store, format=ox.RdfFormat.N_QUADS), format="nquads"))
-        wikidata = site.memoised("enrichment", lambda: Dataset().parse(enrichment_file, format="trig"))
-        return enrichment.article_vs_wikidata(iri, article, wikidata, links)
-    except Exception:  # noqa: BLE001 - an optional panel must never break the page
-        logging.getLogger("ldpub.pages").exception("article-vs-Wikidata panel for %s", iri)
-        return None

@@ -33,6 +33,7 @@ from ldpub.site.views.article import article_view
 from ldpub.site.views.entity import entity_view
 from ldpub.site.views.landing import landing_view
 from ldpub.site.views.ontology import ontology_view
+from ldpub.site.wikidata import wikidata_comparison
 from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.render import cached, iri_path, page, settings_of, site_of, urls
 
@@ -127,7 +128,7 @@ def html_document(request: Request, site: pages.Site, iri: str, headers: dict[st
         return page(request, "ontology.html", headers=headers, view=view, doc_kind=local)
     data_path = settings_of(request).data_path
     view = site.memoised(("entity_view", iri), lambda: entity_view(site, iri))
-    wikidata = site.memoised(("wikidata", iri), lambda: pages.wikidata_comparison(site, iri, data_path))
+    wikidata = site.memoised(("wikidata", iri), lambda: wikidata_comparison(site, iri, data_path))
     return page(request, "entity.html", headers=headers, view=view, wikidata=wikidata)
 
 

@@ -12,7 +12,6 @@ from ldpub.site.describe import property_rows
 from ldpub.site.model import Site, Term
 from ldpub.site.text import natural_key
 
-
 # What each VoID count of the dataset counts, in the words of void.ttl and the build log.
 VOID_COUNT_WORDS = {
     "triples": "distinct triples, in any graph (void:triples)",
