@@ -92,9 +92,9 @@ def rss_mb(pid: int) -> float:
 
 
 def test_clients_that_never_read_hold_little_and_are_dropped(tmp_path):
-    """Ten clients ask for a ~20 MB answer and never read it: the server keeps each answer once
-    (no second copy in the socket buffers), drops each client after send_timeout, and gives the
-    memory back."""
+    """Ten clients ask for a ~20 MB answer and never read it: the server keeps each answer about
+    once (no second copy in the socket buffers), drops each client after send_timeout, and the
+    same attack again needs no more memory."""
     env = {**ENDPOINT_TEST_ENV, "LDPUB_RESULT_MAX_BYTES": str(64 << 20), "LDPUB_WORKER_MEMORY_LIMIT": "2048",
            "LDPUB_RESULT_CACHE": "0", "LDPUB_QUERY_TIMEOUT": "60", "LDPUB_SEND_TIMEOUT": "2",
            "LDPUB_MAX_CONCURRENT": "1"}  # one worker pipe: its reader buffer is warmed by the first request
@@ -105,7 +105,9 @@ def test_clients_that_never_read_hold_little_and_are_dropped(tmp_path):
         assert size_mb > 15
         before = rss_mb(served.proc.pid)
         first = attack(served, host, int(port), query, 10) - before
-        assert first < 10 * size_mb, f"the main process grew by {first:.0f} MB for 10 unread answers"
+        # Each pending answer is held once (plus the worker pipe's read buffer while it arrives),
+        # never again in the socket buffers: well under two copies per connection.
+        assert first < 15 * size_mb, f"the main process grew by {first:.0f} MB for 10 unread answers"
         # Dropped clients leave nothing behind: the same attack again needs no more memory
         # (what the allocator keeps after the first round is reused, not added to).
         second = attack(served, host, int(port), query, 20) - before

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pyshacl
 import pytest
@@ -295,7 +296,7 @@ def test_auto_accept_takes_only_clear_winners(wikidata_stand_in, tmp_path):
 
 
 class _Flaky(http.server.BaseHTTPRequestHandler):
-    seen: list[tuple[float, str, str]] = []
+    seen: ClassVar[list[tuple[float, str, str]]] = []
 
     def do_GET(self):
         type(self).seen.append((time.monotonic(), self.headers.get("User-Agent", ""), self.path))
@@ -361,7 +362,7 @@ def test_enrich_fills_a_separate_graph_with_provenance(wikidata_stand_in, tmp_pa
                     "--no-cache", "--interval", "0") == 0
     ds = rdflib.Dataset()
     ds.parse(target, format="trig")
-    graph = URIRef(wikidata.enrichment_graph(load_settings(ROOT).iris).value)
+    graph = URIRef(load_settings(ROOT).iris.enrichment_graph)
     assert graph == URIRef("https://w3id.org/kz-masimov/graph/wikidata-enrichment")
     g = ds.graph(graph)
     assert (URIRef(WD + "Q486545"), URIRef("http://www.wikidata.org/prop/direct/P131"), URIRef(WD + "Q486657")) in g
@@ -391,7 +392,8 @@ def test_article_facts_beside_wikidata_facts(wikidata_stand_in, tmp_path):
     store.extend(linkfile.link_quads([link], settings.iris))
     with wdclient.SparqlClient(wikidata_stand_in, min_interval=0) as client:
         store.extend(enrichment.enrich_quads(client, [link], settings.iris))
-    view = wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "karim-masimov", tmp_path)
+    view = wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "karim-masimov",
+                                        load_settings(ROOT, data_dir=str(tmp_path)))
     rows = {r["aspect"]: r for r in view["rows"]}
     assert any("Karim Masimov" in n for n in rows["name"]["article"])
     assert "Karim Massimov@en" in rows["name"]["wikidata"]
@@ -402,7 +404,8 @@ def test_article_facts_beside_wikidata_facts(wikidata_stand_in, tmp_path):
     assert view["links"][0]["qid"] == "Q9990001" and view["retrieved"]
     assert all(s["predicate"] for s in view["article_statements"])
     # an entity without a link has no panel
-    assert wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "cns", tmp_path) is None
+    assert wikidata.wikidata_comparison(Site(store, settings.base_iri), ID + "cns",
+                                        load_settings(ROOT, data_dir=str(tmp_path))) is None
 
 
 def test_the_wikidata_panel_needs_neither_the_linker_nor_rdflib():

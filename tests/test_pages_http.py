@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
+import shutil
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
 import pytest
 
 from conftest import SITE_FIXTURE, site_client
+from ldpub.linking import client as wdclient
+from ldpub.linking import enrichment
+from ldpub.linking import links as linkfile
 
 BASE = "https://w3id.org/kz-masimov/"
 RDF_FORMATS = {
@@ -214,7 +219,6 @@ def test_entity_page_content(fixture_client):
     assert 'href="http://www.wikidata.org/entity/Q312340"' in masimov
     assert "K. Masimov" in masimov
     ld = [s for s in check_html(masimov).scripts if s.strip()]
-    import json
 
     assert json.loads(ld[0])["sameAs"] == ["http://www.wikidata.org/entity/Q312340"]
 
@@ -305,11 +309,7 @@ def test_routes_do_not_shadow_the_endpoint(fixture_client):
 def test_article_beside_wikidata_when_enriched(wikidata_stand_in, tmp_path):
     """With an enrichment graph fetched (here from the local Wikidata stand-in) and a confirmed
     link, the entity page shows the article's facts beside Wikidata's."""
-    import shutil
 
-    from ldpub.linking import client as wdclient
-    from ldpub.linking import enrichment
-    from ldpub.linking import links as linkfile
 
     data = tmp_path / "data"
     data.mkdir()

@@ -6,6 +6,7 @@ url_builder.py): every IRI or URL of ours is made here, nowhere else.
     <base>id/article               the article             <base>id/claim/cNN  its claims
     <base>id/status/<name>         epistemic statuses      <base>id/agent/<slug>  agents
     <base>id/link/<slug>-<QID>     Wikidata links          <base>download/<file>  dumps
+    <base>graph/<name>             other named graphs (graph/wikidata-enrichment)
     <base>sparql                   the endpoint
 
 On a server, an IRI under the base maps to the same path under the server's public URL
@@ -82,6 +83,15 @@ class IriScheme:
         """The kzm:Link resource of a Wikidata link: id/link/<entity's id path, / as ->-<QID>."""
         local = entity.removeprefix(self.ids) if entity.startswith(self.ids) else self.local(entity)
         return f"{self.ids}link/{local.replace('/', '-')}-{qid}"
+
+    def graph(self, name: str) -> str:
+        """A named graph of ours that is not a claim: <base>graph/<name>."""
+        return self.base + "graph/" + name
+
+    @property
+    def enrichment_graph(self) -> str:
+        """The graph of facts fetched from Wikidata (`ldpub link --enrich`)."""
+        return self.graph("wikidata-enrichment")
 
     def download(self, name: str) -> str:
         return self.base + "download/" + name

@@ -95,6 +95,16 @@ class Settings:
     def queries_path(self) -> Path:
         return self.data_path / "queries"
 
+    @property
+    def links_path(self) -> Path:
+        """The confirmed Wikidata links (loaded by the build with the rest of data/)."""
+        return self.data_path / "wikidata-links.ttl"
+
+    @property
+    def enrichment_path(self) -> Path:
+        """Facts fetched from Wikidata: a sub-folder, so the build does not load them unless asked."""
+        return self.data_path / "enrichment" / "wikidata.trig"
+
     @cached_property
     def iris(self) -> IriScheme:
         """The publication's IRI scheme (ldpub.iris): every IRI of ours comes from it."""

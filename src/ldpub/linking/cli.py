@@ -24,7 +24,6 @@ from pathlib import Path
 from ldpub.linking import enrichment, review
 from ldpub.linking.client import AUTO_MARGIN, DEFAULT_ENDPOINT, MATCH_TYPES, THRESHOLD, EndpointError, SparqlClient
 from ldpub.settings import load_settings
-from ldpub.site.wikidata import LINKS_FILE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="date the article's offices are checked at (default: the 'article date' row of data/linking/kinds.tsv)")
     parser.add_argument("--data", type=Path, action="append", default=[],
                         help="RDF files with our entities (default: ontology/*.ttl, data/*.ttl, data/*.trig)")
-    parser.add_argument("--links", type=Path, help=f"links file (default data/{LINKS_FILE})")
+    parser.add_argument("--links", type=Path, help="links file (default data/wikidata-links.ttl)")
     parser.add_argument("--auto-accept", action="store_true",
                         help=f"accept a sole candidate scoring >= {THRESHOLD} and leading by {AUTO_MARGIN}")
     # accept
@@ -60,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     out = args.out or settings.root / ".cache" / "linking"
-    links_path = args.links or settings.data_path / LINKS_FILE
+    links_path = args.links or settings.links_path
     cache = None if args.no_cache else (args.cache or settings.root / ".cache" / "wikidata")
     if args.words[:1] == ["accept"] and len(args.words) != 3:
         print("usage: ldpub link accept QID ENTITY", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Wikidata enrichment, kept apart from the article.
 
 `enrich_quads()` fetches, for the linked items, labels, descriptions and a few facts (P31, P17, P27,
-P131, P39 with its start/end qualifiers) into ONE named graph (`ldpub.site.wikidata.enrichment_graph`),
+P131, P39 with its start/end qualifiers) into ONE named graph (`IriScheme.enrichment_graph`),
 in Wikidata's own vocabulary and about Wikidata's IRIs only; its provenance (default graph) says it
 is from Wikidata, retrieved on a date, derived from the endpoint. Nothing in it is a claim of the
 article. `enrich_to_file()` writes it as TriG through the one serialiser (ldpub.rdf).
@@ -23,7 +23,6 @@ from ldpub.linking.client import LANGS, PREFIXES, SparqlClient, chunks
 from ldpub.linking.links import Link, read_links
 from ldpub.rdf import rdf_bytes
 from ldpub.settings import Settings, default_settings
-from ldpub.site.wikidata import ENRICHMENT_FILE, enrichment_graph
 
 WIKIDATA = ox.NamedNode(ns.WD + "Q2013")  # Wikidata, the project
 CC0 = ox.NamedNode("http://creativecommons.org/publicdomain/zero/1.0/")
@@ -93,7 +92,7 @@ def enrich_quads(client: SparqlClient, links: list[Link], iris: IriScheme, *,
                  retrieved: dt.datetime | None = None) -> list[ox.Quad]:
     """The enrichment graph of the linked items, and its provenance in the default graph."""
     retrieved = (retrieved or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-    graph = enrichment_graph(iris)
+    graph = ox.NamedNode(iris.enrichment_graph)
     qids = sorted({link.qid for link in links}, key=lambda q: int(q[1:]))
     quads = [ox.Quad(s, p, o, graph) for s, p, o in fetch_triples(client, qids)]
 
@@ -123,12 +122,12 @@ def enrich_to_file(client: SparqlClient, links: list[Link], target: Path, iris: 
     quads = enrich_quads(client, links, iris)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(rdf_bytes(quads, ox.RdfFormat.TRIG, PREFIXES_TRIG))
-    return sum(1 for q in quads if q.graph_name == enrichment_graph(iris))
+    return sum(1 for q in quads if q.graph_name == ox.NamedNode(iris.enrichment_graph))
 
 
 def default_target(settings: Settings) -> Path:
     """Where `ldpub link --enrich` writes, and where the entity pages look for it."""
-    return settings.data_path / ENRICHMENT_FILE
+    return settings.enrichment_path
 
 
 def enrich(settings: Settings, client: SparqlClient, links_path: Path, target: Path | None = None) -> int:

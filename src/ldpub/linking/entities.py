@@ -43,7 +43,7 @@ class Kinds:
                 props[row[1]] = row[2]
             elif row[0] == "article":
                 article[row[1]] = row[2:]
-        country, label = (article.get("country", []) + ["", ""])[:2]
+        country, label = ([*article.get("country", []), "", ""])[:2]
         return cls(classes, roots, props, country, label, (article.get("date") or [""])[0],
                    (article.get("description") or [""])[0])
 

@@ -164,12 +164,13 @@ def add_link(path: Path, link: Link, base_iri: str, *, replace: bool = False) ->
     if not QID.match(link.qid):
         raise ValueError(f"not a Wikidata item id: {link.qid!r}")
     links = read_links(path, IriScheme(base_iri))
-    clash = [l for l in links if l.entity == link.entity and (l.qid == link.qid or (link.match == "exact" == l.match))]
+    clash = [old for old in links
+             if old.entity == link.entity and (old.qid == link.qid or (link.match == "exact" == old.match))]
     if clash and not replace:
         raise ValueError(
             f"{link.entity} already has {clash[0].match} match {clash[0].qid}; use --replace to swap it"
         )
-    links = [l for l in links if l not in clash] + [link]
+    links = [*(old for old in links if old not in clash), link]
     header = leading_comments(path.read_text(encoding="utf-8")) if path.is_file() else LINKS_HEADER
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_links(links, base_iri, header), encoding="utf-8")

@@ -35,7 +35,7 @@ class VariantTable:
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
-            kind, a, b, *_ = (line.split("\t") + ["", ""])[:4]
+            kind, a, b, *_ = ([*line.split("\t"), "", ""])[:4]
             if kind == "equiv":
                 table._join(a.strip(), b.strip())
             elif kind == "rule":

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from ldpub.ns import RDFS
-from ldpub.site.model import LABEL_PREDICATES, PropertyRow, Site, quad_key
+from ldpub.site.model import DEFAULT_GRAPH, LABEL_PREDICATES, PropertyRow, Site, quad_key
 
 
 def describe(site: Site, doc: str) -> list[ox.Quad]:
@@ -16,7 +16,7 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     the labels of the IRIs it links to, and the claims that mention it (their default-graph
     description: label, status). Quads in named graphs keep their graph: for a claim, its whole
     assertion graph; for an entity, the claim-graph triples whose subject it is."""
-    subjects = [doc] + site.hash_iris(doc)
+    subjects = [doc, *site.hash_iris(doc)]
     out: dict[ox.Quad, None] = {}
 
     def add_cbd(node, graph) -> None:
@@ -60,7 +60,7 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     return list(out)
 
 
-def property_rows(site: Site, iri: str, graph=ox.DefaultGraph(),
+def property_rows(site: Site, iri: str, graph: ox.DefaultGraph | ox.NamedNode = DEFAULT_GRAPH,
                   skip: Iterable[str] = ()) -> list[PropertyRow]:
     """The IRI's properties in a graph, one row per predicate sorted by label, each value with
     the claims that also assert it; super-property copies left out (see Site.without_entailed)."""

@@ -24,6 +24,7 @@ from ldpub.settings import Settings, confined_path
 from ldpub.site.text import local_name, natural_key, split_sentences, status_slug
 from ldpub.store import load_store
 
+DEFAULT_GRAPH = ox.DefaultGraph()
 T = TypeVar("T")
 # Files that sit next to the served dataset and belong to its description, not its data.
 COMPANION_FILES = ("shapes.ttl", "void.ttl")
@@ -202,10 +203,10 @@ class Site:
         return [q for q in quads
                 if (q.subject, q.predicate.value, q.object, q.graph_name) not in entailed]
 
-    def objects(self, iri: str, predicate: str, graph=ox.DefaultGraph()) -> list:
+    def objects(self, iri: str, predicate: str, graph: ox.DefaultGraph | ox.NamedNode = DEFAULT_GRAPH) -> list:
         return [q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)]
 
-    def comment(self, iri: str, graph=ox.DefaultGraph()) -> str:
+    def comment(self, iri: str, graph: ox.DefaultGraph | ox.NamedNode = DEFAULT_GRAPH) -> str:
         """The first comment-like literal (rdfs:comment, skos:definition …) of an IRI, else ""."""
         for p in COMMENT_PREDICATES:
             for o in self.objects(iri, p, graph):
@@ -439,8 +440,8 @@ class Site:
             if self.is_claim(iri):
                 continue
             for kind in ("label", "alt", "hidden"):
-                for name in self.names(iri, kind):
-                    name = name.strip()
+                for raw in self.names(iri, kind):
+                    name = raw.strip()
                     if len(name) < 2 or not re.search(r"\w", name):
                         continue
                     by_label.setdefault(name.casefold(), iri)

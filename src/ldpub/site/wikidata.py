@@ -3,11 +3,11 @@ entities next to what Wikidata says about the item it is linked to.
 
 Read with pyoxigraph from the served store, never re-parsed:
 
-* the confirmed links are the kzm:Link resources of the links file (LINKS_FILE, loaded by the
+* the confirmed links are the kzm:Link resources of the links file (settings.links_path, loaded by the
   build like every data file): kzm:subject our entity, kzm:object the item, kzm:matchType,
   kzm:confidence;
-* Wikidata's facts are the enrichment graph (`enrichment_graph()`) that `ldpub link --enrich`
-  writes to ENRICHMENT_FILE, with its provenance (prov:generatedAtTime) in the default graph.
+* Wikidata's facts are the enrichment graph (`IriScheme.enrichment_graph`) that `ldpub link --enrich`
+  writes to settings.enrichment_path, with its provenance (prov:generatedAtTime) in the default graph.
 
 When the served store does not hold them (the build does not load data/enrichment/, and a store
 may be served without the links file), each is loaded once from its file under the data folder.
@@ -27,24 +27,18 @@ import pyoxigraph as ox
 
 from ldpub import ns
 from ldpub.iris import IriScheme
+from ldpub.settings import Settings
 from ldpub.store import load_store
 
 if TYPE_CHECKING:  # the Site is only passed through: no import of the page model at run time
     from ldpub.site.model import Site
 
-LINKS_FILE = "wikidata-links.ttl"  # under the data folder
-ENRICHMENT_FILE = "enrichment/wikidata.trig"  # under the data folder; not loaded by the build
 
 _ITEM = re.compile("^" + re.escape(ns.WD) + "(Q[1-9][0-9]*)$")
 _ANY = None  # quads_for_pattern: any graph
 _DEFAULT = ox.DefaultGraph()
 
 log = logging.getLogger("ldpub.pages")
-
-
-def enrichment_graph(iris: IriScheme) -> ox.NamedNode:
-    """The named graph holding the Wikidata enrichment: <base>graph/wikidata-enrichment."""
-    return ox.NamedNode(iris.base + "graph/wikidata-enrichment")
 
 
 # --------------------------------------------------------------------------- where the data is
@@ -57,19 +51,19 @@ def _stored_or_loaded(site: Site, key: str, in_store: bool, path: Path) -> ox.St
     return site.memoised((key, str(path)), lambda: load_store([path]) if path.is_file() else None)
 
 
-def links_store(site: Site, data_path: Path) -> ox.Store | None:
+def links_store(site: Site, settings: Settings) -> ox.Store | None:
     """Where the confirmed links are: the served store when it holds kzm:Link resources, else
     the links file of the data folder."""
     link_type = ox.NamedNode(site.iris.term("Link"))
     in_store = any(True for _ in site.store.quads_for_pattern(None, ns.RDF_TYPE, link_type, _DEFAULT))
-    return _stored_or_loaded(site, "wikidata-links", in_store, data_path / LINKS_FILE)
+    return _stored_or_loaded(site, "wikidata-links", in_store, settings.links_path)
 
 
-def enrichment_store(site: Site, data_path: Path) -> ox.Store | None:
+def enrichment_store(site: Site, settings: Settings) -> ox.Store | None:
     """Where the enrichment graph is: the served store when it holds that graph, else the
     enrichment file of the data folder."""
-    in_store = enrichment_graph(site.iris).value in site.graph_names
-    return _stored_or_loaded(site, "wikidata-enrichment", in_store, data_path / ENRICHMENT_FILE)
+    in_store = site.iris.enrichment_graph in site.graph_names
+    return _stored_or_loaded(site, "wikidata-enrichment", in_store, settings.enrichment_path)
 
 
 # --------------------------------------------------------------------------- reading
@@ -142,7 +136,7 @@ def article_beside_wikidata(article: ox.Store, wikidata: ox.Store, iris: IriSche
     "article_statements": [{"predicate", "value", "graph"}]}; a "graph" of None is the default graph.
     """
     e = ox.NamedNode(entity)
-    graph = enrichment_graph(iris)
+    graph = ox.NamedNode(iris.enrichment_graph)
     items = [ox.NamedNode(link["iri"]) for link in links]
     label_predicates = (ns.RDFS + "label", ns.SCHEMA + "name", iris.term("name"))
 
@@ -234,16 +228,16 @@ def _distinct_values(terms: Iterable) -> list[str]:
     return sorted(_value(t) for t in set(terms))
 
 
-def wikidata_comparison(site: Site, iri: str, data_path: Path) -> dict | None:
+def wikidata_comparison(site: Site, iri: str, settings: Settings) -> dict | None:
     """The article beside Wikidata for the entity page of `iri`, or None when the entity has no
     confirmed link or no enrichment graph has been fetched. A links or enrichment file that
     cannot be read hides the panel (logged): an optional panel never breaks the page."""
     try:
-        store = links_store(site, data_path)
+        store = links_store(site, settings)
         links = entity_links(store, site.iris, iri) if store is not None else []
         if not links:
             return None
-        wikidata = enrichment_store(site, data_path)
+        wikidata = enrichment_store(site, settings)
         if wikidata is None:
             return None
         return article_beside_wikidata(site.store, wikidata, site.iris, iri, links)

@@ -126,9 +126,8 @@ def html_document(request: Request, site: pages.Site, iri: str, headers: dict[st
     if local in ("def", "shapes"):
         view = site.memoised(("ontology_view", iri), lambda: ontology_view(site, iri))
         return page(request, "ontology.html", headers=headers, view=view, doc_kind=local)
-    data_path = settings_of(request).data_path
     view = site.memoised(("entity_view", iri), lambda: entity_view(site, iri))
-    wikidata = site.memoised(("wikidata", iri), lambda: wikidata_comparison(site, iri, data_path))
+    wikidata = site.memoised(("wikidata", iri), lambda: wikidata_comparison(site, iri, settings_of(request)))
     return page(request, "entity.html", headers=headers, view=view, wikidata=wikidata)
 
 

@@ -3,6 +3,7 @@ entities, each claim's quote marked and its sentence tinted by the claim's statu
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 
 from ldpub.site.model import ClaimRef, Site
@@ -56,7 +57,7 @@ def _segments(text: str, start: int, end: int, mentions, quotes) -> list[dict]:
             cuts.update((max(s, start), min(e, end)))
     points = sorted(c for c in cuts if start <= c <= end)
     out = []
-    for a, b in zip(points, points[1:]):
+    for a, b in itertools.pairwise(points):
         link = next((iri for s, e, iri in mentions if s <= a and b <= e), None)
         quoted = [c for s, e, c in quotes if s <= a and b <= e]
         out.append({"text": text[a:b], "href": link, "quoted": bool(quoted)})
