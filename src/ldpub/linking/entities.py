@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -30,7 +31,10 @@ class Kinds:
 
     @classmethod
     def load(cls, path: Path) -> Kinds:
-        classes, roots, props, article = [], {}, {}, {}
+        classes: list[tuple[str, str]] = []
+        roots: dict[str, dict[str, str]] = {}
+        props: dict[str, str] = {}
+        article: dict[str, list[str]] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.startswith("#"):
                 continue
@@ -81,17 +85,22 @@ NAME_PREDICATES = (ns.RDFS + "label", ns.SCHEMA + "name", ns.SCHEMA + "alternate
                    ns.SKOS + "altLabel", ns.FOAF + "name")
 
 
+def rows(ds: rdflib.Dataset, query: str) -> Iterable[Any]:
+    """The rows of a SELECT over the dataset (rdflib types its results loosely)."""
+    return cast(Iterable[Any], ds.query(query))
+
+
 def our_entities(ds: rdflib.Dataset, kinds: Kinds, base_iri: str) -> list[OurEntity]:
     """Persons, organisations and places of our data, with their labels and co-mentioned posts."""
     iris = IriScheme(base_iri)
     id_ns = iris.ids
     types: dict[str, set[str]] = {}
-    for s, c in ds.query(f"SELECT DISTINCT ?s ?c WHERE {{ ?s a ?t . ?t <{ns.RDFS}subClassOf>* ?c }}"):
+    for s, c in rows(ds, f"SELECT DISTINCT ?s ?c WHERE {{ ?s a ?t . ?t <{ns.RDFS}subClassOf>* ?c }}"):
         if str(s).startswith(id_ns):
             types.setdefault(str(s), set()).add(str(c))
     labels: dict[str, dict[tuple[str, str], bool]] = {}  # (text, lang) -> preferred?
     names = " ".join(str(ox.NamedNode(p)) for p in NAME_PREDICATES)
-    for s, o, q in ds.query(
+    for s, o, q in rows(ds,
         f"SELECT DISTINCT ?s ?o ?q WHERE {{ VALUES ?q {{ {names} }} "
         f"?s ?p ?o . ?p <{ns.RDFS}subPropertyOf>* ?q . FILTER(isLiteral(?o)) }}"
     ):
@@ -99,7 +108,7 @@ def our_entities(ds: rdflib.Dataset, kinds: Kinds, base_iri: str) -> list[OurEnt
         pref = labels.setdefault(str(s), {}).get(key, False)
         labels[str(s)][key] = pref or not str(q).endswith(("altLabel", "alternateName"))
     posts: dict[str, set[str]] = {}
-    for s, post in ds.query(
+    for s, post in rows(ds,
         "SELECT DISTINCT ?s ?post WHERE { GRAPH ?g { { ?s ?p ?o } UNION { ?o ?p ?s } } "
         "GRAPH ?g { { ?post ?q ?v } UNION { ?v ?q ?post } } }"
     ):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -68,12 +69,12 @@ def read_links(path: Path, iris: IriScheme | None = None) -> list[Link]:
     store = load_store([path])
     default = ox.DefaultGraph()
 
-    def value(node, predicate: str):
+    def value(node: Any, predicate: str) -> Any:
         objects = sorted((q.object for q in store.quads_for_pattern(node, ox.NamedNode(predicate), None, default)),
                          key=str)
         return objects[0] if objects else None
 
-    def text(node, predicate: str) -> str:
+    def text(node: Any, predicate: str) -> str:
         term = value(node, predicate)
         return term.value if term is not None else ""
 

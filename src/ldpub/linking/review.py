@@ -143,7 +143,7 @@ def accept(settings: Settings, qid: str, entity: str, *, out: Path, links_path: 
                          "(run `ldpub link` first, or give --force with --evidence)")
     if row is not None and row["decision"] == "reject" and not force:
         raise ValueError(f"the review rejected {qid} for {entity}: {row['evidence']} (--force to override)")
-    text = evidence or row["evidence"]
+    text = evidence or (row["evidence"] if row is not None else "")
     if evidence and row is not None:
         text = f"{evidence} | tool evidence (score {row['score']}): {row['evidence']}"
     confidence = confidence or (

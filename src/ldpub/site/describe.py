@@ -19,7 +19,7 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     subjects = [doc, *site.hash_iris(doc)]
     out: dict[ox.Quad, None] = {}
 
-    def add_cbd(node, graph) -> None:
+    def add_cbd(node: ox.NamedNode | ox.BlankNode, graph: ox.NamedNode | ox.DefaultGraph | None) -> None:
         todo, seen = [node], set()
         while todo:
             n = todo.pop()
@@ -60,7 +60,7 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     return list(out)
 
 
-def property_rows(site: Site, iri: str, graph: ox.DefaultGraph | ox.NamedNode = DEFAULT_GRAPH,
+def property_rows(site: Site, iri: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH,
                   skip: Iterable[str] = ()) -> list[PropertyRow]:
     """The IRI's properties in a graph, one row per predicate sorted by label, each value with
     the claims that also assert it; super-property copies left out (see Site.without_entailed)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -25,6 +25,12 @@ from ldpub.site.text import local_name, natural_key, split_sentences, status_slu
 from ldpub.store import load_store
 
 DEFAULT_GRAPH = ox.DefaultGraph()
+
+
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The IRI, label or lexical form of a term (a quoted triple as its text)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
 T = TypeVar("T")
 # Files that sit next to the served dataset and belong to its description, not its data.
 COMPANION_FILES = ("shapes.ttl", "void.ttl")
@@ -161,7 +167,7 @@ class Site:
             return value
 
     # ------------------------------------------------------------ basics
-    def quads(self, s=None, p=None, o=None, g=None) -> Iterable[ox.Quad]:
+    def quads(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None) -> Iterable[ox.Quad]:
         """Quads matching a pattern in the served store and the companion stores, each once."""
         if not self.extra_stores:
             yield from self.store.quads_for_pattern(s, p, o, g)
@@ -173,7 +179,7 @@ class Site:
                     seen.add(quad)
                     yield quad
 
-    def default(self, s=None, p=None, o=None) -> list[ox.Quad]:
+    def default(self, s: Any = None, p: Any = None, o: Any = None) -> list[ox.Quad]:
         """Quads of the default graph: what the dataset asserts, not what a claim says."""
         return list(self.quads(s, p, o, ox.DefaultGraph()))
 
@@ -182,7 +188,7 @@ class Site:
         """Each property's strict super-properties, from the served ontology's rdfs:subPropertyOf."""
         direct: dict[str, set[str]] = {}
         for q in self.default(None, ox.NamedNode(RDFS + "subPropertyOf"), None):
-            direct.setdefault(q.subject.value, set()).add(q.object.value)
+            direct.setdefault(term_value(q.subject), set()).add(term_value(q.object))
         closure: dict[str, set[str]] = {}
         for prop in direct:
             seen, todo = set(), list(direct[prop])
@@ -203,10 +209,10 @@ class Site:
         return [q for q in quads
                 if (q.subject, q.predicate.value, q.object, q.graph_name) not in entailed]
 
-    def objects(self, iri: str, predicate: str, graph: ox.DefaultGraph | ox.NamedNode = DEFAULT_GRAPH) -> list:
+    def objects(self, iri: str, predicate: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH) -> list:
         return [q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)]
 
-    def comment(self, iri: str, graph: ox.DefaultGraph | ox.NamedNode = DEFAULT_GRAPH) -> str:
+    def comment(self, iri: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH) -> str:
         """The first comment-like literal (rdfs:comment, skos:definition …) of an IRI, else ""."""
         for p in COMMENT_PREDICATES:
             for o in self.objects(iri, p, graph):
@@ -296,14 +302,14 @@ class Site:
         found = set(self.graph_names)
         for q in self.quads():
             if isinstance(q.subject, ox.NamedNode):
-                found.add(q.subject.value)
+                found.add(term_value(q.subject))
         return sorted(i for i in found if self.is_ours(i))
 
     def iri_of_path(self, path: str) -> str:
         return self.base + path.lstrip("/")
 
     # ------------------------------------------------------------ terms
-    def term(self, node, claims: list[ClaimRef] | None = None) -> Term:
+    def term(self, node: Any, claims: list[ClaimRef] | None = None) -> Term:
         if isinstance(node, ox.NamedNode):
             iri = node.value
             return Term("iri", iri, self.label(iri), claims=claims or [],
@@ -336,7 +342,7 @@ class Site:
         out: dict[str, dict] = {}
         used = {q.object.value for q in self.default(None, ox.NamedNode(self.iris.term("status")))
                 if isinstance(q.object, ox.NamedNode)}
-        declared = {q.subject.value for q in self.default(None, ox.NamedNode(SKOS + "inScheme"),
+        declared = {term_value(q.subject) for q in self.default(None, ox.NamedNode(SKOS + "inScheme"),
                                                           ox.NamedNode(self.iris.statuses))}
         for iri in sorted(used | declared):
             label = self.label(iri) if self.has_label(iri) else local_name(iri).replace("-", " ")
@@ -365,7 +371,7 @@ class Site:
         out: dict[str, Selector] = {}
         evidence = ox.NamedNode(self.iris.term("evidence"))
         for q in self.default(None, evidence):
-            claim, ev = q.subject.value, q.object
+            claim, ev = term_value(q.subject), q.object
             start = end = None
             for sel in self.default(ev, ox.NamedNode(OA + "hasSelector")):
                 for p in self.default(sel.object):
@@ -382,11 +388,11 @@ class Site:
         node = ox.NamedNode(iri)
         found = set()
         for pattern in ((node, None, None), (None, None, node), (None, node, None)):
-            for q in self.quads(*pattern, None):
+            for q in self.quads(*pattern):
                 if isinstance(q.graph_name, ox.NamedNode):
                     found.add(q.graph_name.value)
         for q in self.default(None, ox.NamedNode(self.iris.term("mentions")), node):
-            found.add(q.subject.value)
+            found.add(term_value(q.subject))
         return sorted(found, key=natural_key)
 
     def supporting_claims(self, quad: ox.Quad) -> list[ClaimRef]:
@@ -400,7 +406,7 @@ class Site:
     def article_iri(self) -> str | None:
         hits = self.default(None, ox.NamedNode(self.iris.term("textFile")))
         if hits:
-            return hits[0].subject.value
+            return term_value(hits[0].subject)
         candidate = self.iris.article
         return candidate if self.exists(candidate) else None
 

@@ -3,10 +3,12 @@ what one of its property shapes asks ("“status”: exactly 1; one of: forecast
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyoxigraph as ox
 
 from ldpub.ns import RDF, SH
-from ldpub.site.model import Site, int_value
+from ldpub.site.model import Site, int_value, term_value
 
 # (target predicate, how a target reads), in the order the page lists them.
 TARGETS = (("targetClass", "every {}"), ("targetNode", "{}"),
@@ -20,7 +22,7 @@ CONSTRAINTS = (("datatype", "of datatype"), ("class", "each an instance of"),
                ("languageIn", "in languages"))
 
 
-def shacl_value(site: Site, node: ox.NamedNode | ox.BlankNode, name: str) -> object | None:
+def shacl_value(site: Site, node: Any, name: str) -> Any:
     """The first value of sh:<name> on a shape, or None."""
     hits = [q.object for q in site.quads(node, ox.NamedNode(SH + name), None, None)]
     return hits[0] if hits else None
@@ -28,18 +30,18 @@ def shacl_value(site: Site, node: ox.NamedNode | ox.BlankNode, name: str) -> obj
 
 def target_words(site: Site, shape: ox.NamedNode) -> list[str]:
     """What a node shape applies to, one phrase per target."""
-    return [form.format(site.label(q.object.value))
+    return [form.format(site.label(term_value(q.object)))
             for pred, form in TARGETS for q in site.quads(shape, ox.NamedNode(SH + pred), None, None)]
 
 
-def rule_words(site: Site, shape: ox.NamedNode | ox.BlankNode) -> str:
+def rule_words(site: Site, shape: Any) -> str:
     """One property shape as a sentence: its path, then its constraints."""
     constraints = constraint_words(site, shape)
     return (f"{path_words(site, shacl_value(site, shape, 'path'))}: "
             + ("; ".join(constraints) if constraints else "no constraint"))
 
 
-def path_words(site: Site, path: object | None) -> str:
+def path_words(site: Site, path: Any) -> str:
     if path is None:
         return "(no path)"
     if isinstance(path, ox.NamedNode):

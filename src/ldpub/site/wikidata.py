@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -69,13 +69,13 @@ def enrichment_store(site: Site, settings: Settings) -> ox.Store | None:
 # --------------------------------------------------------------------------- reading
 
 
-def _objects(store: ox.Store, subject: object, predicate: str, graph: object = _ANY) -> list:
+def _objects(store: ox.Store, subject: object, predicate: str, graph: Any = _ANY) -> list[Any]:
     if not isinstance(subject, (ox.NamedNode, ox.BlankNode)):
         return []
     return [q.object for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)]
 
 
-def _first(store: ox.Store, subject: object, predicate: str, graph: object = _ANY):
+def _first(store: ox.Store, subject: object, predicate: str, graph: Any = _ANY) -> Any:
     """One object (the least, so the answer does not depend on the store's order), or None."""
     objects = _objects(store, subject, predicate, graph)
     return min(objects, key=_value) if objects else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from typing import Any
 
 from ldpub.site.model import ClaimRef, Site
 from ldpub.site.text import natural_key
@@ -47,7 +48,8 @@ def article_view(site: Site) -> dict | None:
     }
 
 
-def _segments(text: str, start: int, end: int, mentions, quotes) -> list[dict]:
+def _segments(text: str, start: int, end: int, mentions: list[tuple[int, int, str]],
+              quotes: list[tuple[int, int, Any]]) -> list[dict]:
     """One sentence (text[start:end]) cut wherever a mention or a quote begins or ends."""
     cuts = {start, end}
     for s, e, _ in mentions:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from ldpub.ns import PROV, RDF, RDFS, SCHEMA
 from ldpub.site.describe import property_rows
-from ldpub.site.model import TYPE, ClaimRef, Sentence, Site, Statement, Term, quad_key, wikidata_links
+from ldpub.site.model import TYPE, ClaimRef, Sentence, Site, Statement, Term, quad_key, term_value, wikidata_links
 from ldpub.site.text import local_name
 
 
@@ -36,14 +36,14 @@ def entity_view(site: Site, doc: str) -> dict:
     types = [site.term(o) for o in site.objects(doc, RDF + "type")]
     only_in_claims = not site.default(node, TYPE) and bool(list(site.quads(node, TYPE, None, None)))
     if not types:
-        types = list({q.object.value: site.term(q.object) for q in site.quads(node, TYPE, None, None)}.values())
+        types = list({term_value(q.object): site.term(q.object) for q in site.quads(node, TYPE, None, None)}.values())
     fragments = [{"iri": iri, "anchor": iri.split("#", 1)[1], "label": site.label(iri),
                   "rows": property_rows(site, iri)} for iri in site.hash_iris(doc)]
     return {
         "iri": doc,
         "label": site.label(doc),
         "alt_names": site.alt_names(doc),
-        "comment": site.comment(doc) or site.comment(doc, None),
+        "comment": site.comment(doc) or site.comment(doc, None),  # None: in any graph
         "types": types,
         "rows": property_rows(site, doc, skip=header),
         "incoming": incoming_rows(site, doc),

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ldpub.ns import OWL, RDF, RDFS, SH, SKOS
 from ldpub.site.describe import property_rows
-from ldpub.site.model import TYPE, Site, quad_key
+from ldpub.site.model import TYPE, Site, quad_key, term_value
 from ldpub.site.shapes import constraint_words, rule_words, shacl_value, target_words
 from ldpub.site.text import local_name, natural_key
 
@@ -33,7 +33,7 @@ def ontology_view(site: Site, doc: str) -> dict:
     terms = sorted({q.subject.value for q in site.quads(None, TYPE, None, None)
                     if isinstance(q.subject, ox.NamedNode)
                     and q.subject.value.startswith((doc + "#", doc + "/"))
-                    and q.object.value in CLASS_TYPES + PROPERTY_TYPES}, key=str.casefold)
+                    and term_value(q.object) in CLASS_TYPES + PROPERTY_TYPES}, key=str.casefold)
     classes, properties = [], []
     for iri in terms:
         kinds = {o.value for o in site.objects(iri, RDF + "type")}
