@@ -338,3 +338,14 @@ def test_head_and_if_modified_since(fixture_client):
     old = fixture_client.get("/id/cns", headers={"Accept": "text/turtle",
                                                  "If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
     assert old.status_code == 200
+
+
+def test_names_from_claims_are_not_shown_as_plain_names(dist_client):
+    """An editors' identification (Kozhamzharov, Massimov) is a claim: the entity page and its
+    schema.org JSON-LD never list it as a plain "also called" name (issue 9.1)."""
+    for slug, other in (("kairat-kojamuratov", "Kozhamzharov"), ("karim-masimov", "Massimov")):
+        html = dist_client.get(f"/id/{slug}").text
+        ld = json.loads(next(s for s in check_html(html).scripts if s.strip()))
+        assert not any(other in name for name in ld.get("alternateName", [])), ld
+        also = re.search(r'<p class="alt">Also called:.*?</p>', html)
+        assert also is None or other not in also.group(), also.group()

@@ -263,13 +263,17 @@ class Site:
     def has_label(self, iri: str) -> bool:
         return bool(self._labels.get(iri, {}).get("label"))
 
-    def names(self, iri: str, kind: str) -> list[str]:
-        """Every distinct label of a kind ('label', 'alt', 'hidden') for an IRI."""
-        return list(dict.fromkeys(t for _, t in sorted(self._labels.get(iri, {}).get(kind, []))))
+    def names(self, iri: str, kind: str, default_only: bool = False) -> list[str]:
+        """Every distinct label of a kind ('label', 'alt', 'hidden') for an IRI; with default_only,
+        only the names the dataset asserts (not those inside a claim's graph)."""
+        entries = sorted(self._labels.get(iri, {}).get(kind, []))
+        return list(dict.fromkeys(t for rank, t in entries if not (default_only and rank[0])))
 
     def alt_names(self, iri: str) -> list[str]:
+        """The other names shown as "also called": asserted ones only. A name that rests on a claim
+        (an editors' identification, an author's reading) stays with that claim."""
         main = self.label(iri)
-        return [n for n in dict.fromkeys([*self.names(iri, "label"), *self.names(iri, "alt")])
+        return [n for n in dict.fromkeys([*self.names(iri, "label", True), *self.names(iri, "alt", True)])
                 if n != main]
 
     def is_ours(self, iri: str) -> bool:
