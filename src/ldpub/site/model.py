@@ -8,6 +8,8 @@ are there, and the pages degrade to plain property tables when they are not.
 
 from __future__ import annotations
 
+import bisect
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -301,13 +303,28 @@ class Site:
     def hash_iris(self, doc: str) -> list[str]:
         return self._hash_subjects.get(doc, [])
 
-    def subjects(self) -> list[str]:
-        """Every IRI under the base used as a subject or graph name (sorted)."""
+    @cached_property
+    def _subjects(self) -> list[str]:
         found = set(self.graph_names)
         for q in self.quads():
             if isinstance(q.subject, ox.NamedNode):
                 found.add(term_value(q.subject))
         return sorted(i for i in found if self.is_ours(i))
+
+    def subjects(self) -> list[str]:
+        """Every IRI under the base used as a subject or graph name (sorted); the scan is made
+        once per Site, not per request. Shared: callers must not change it."""
+        return self._subjects
+
+    def near_subjects(self, iri: str, count: int = 5, pool: int = 200) -> list[str]:
+        """Up to `count` of our subject IRIs spelled like `iri`, for a 404's suggestions. Bounded
+        work whatever the size of the data: difflib compares only the `pool` subjects that sort
+        next to the IRI, and the ones sharing its last segment's prefix."""
+        subjects = self._subjects
+        at = bisect.bisect_left(subjects, iri)
+        near = subjects[max(0, at - pool // 2):at + pool // 2]
+        close = difflib.get_close_matches(iri, near, n=count, cutoff=0.5)
+        return close
 
     def iri_of_path(self, path: str) -> str:
         return self.base + path.lstrip("/")

@@ -16,8 +16,6 @@ Content-Location naming the format-specific document (/id/cns.ttl). See README.
 
 from __future__ import annotations
 
-import difflib
-
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -134,9 +132,7 @@ def html_document(request: Request, site: pages.Site, iri: str, headers: dict[st
 def not_found(request: Request, site: pages.Site, iri: str, media: str) -> Response:
     """A helpful 404 in the negotiated format: close IRIs, the landing page and the endpoint."""
     links = urls(request)
-    local = iri[len(site.base):]
-    candidates = {s[len(site.base):]: s for s in site.subjects()}
-    close = [candidates[c] for c in difflib.get_close_matches(local, list(candidates), n=5, cutoff=0.5)]
+    close = site.near_subjects(iri)
     if media == HTML:
         return page(request, "not_found.html", status=404, headers={"Vary": "Accept"},
                     iri=iri, suggestions=close)
