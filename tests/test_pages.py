@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -158,3 +159,20 @@ def test_text_file_outside_the_root_is_never_read(name):
 def test_text_file_inside_the_root_is_read():
     assert read_text_file(ROOT, "seeds/000_f6b8256ec50a828e.txt").startswith("On the rise")
     assert read_text_file(ROOT, "seeds/nothing.txt") is None
+
+
+def test_a_404_suggestion_costs_bounded_work_at_any_size():
+    """Issue 10.9: 404 suggestions no longer walk every subject with difflib. With 100,000
+    subjects, one lookup compares a bounded neighbourhood and still finds the near spelling."""
+    store = ox.Store()
+    rdfs_label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    store.extend(ox.Quad(ox.NamedNode(f"{BASE}id/thing-{i:06d}"), rdfs_label, ox.Literal(f"t{i}"))
+                 for i in range(100_000))
+    site = Site(store, BASE)
+    site.subjects()  # the one scan, made once per Site
+    start = time.perf_counter()
+    for i in range(20):
+        found = site.near_subjects(f"{BASE}id/thing-{i:06d}x")
+        assert f"{BASE}id/thing-{i:06d}" in found
+    per_lookup = (time.perf_counter() - start) / 20
+    assert per_lookup < 0.05, f"{per_lookup * 1000:.1f} ms per 404 lookup"
