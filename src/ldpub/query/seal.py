@@ -23,7 +23,8 @@ the engine may read the same text two ways, the seal refuses rather than guess (
   declared: refused. So is a BASE/PREFIX/VERSION declaration the seal does not fully follow.
 * Inside parentheses, after a value, `<` may be the less-than sign: `FILTER(?o <x:#> ...` is
   `?o < x:` and a comment to the engine. There an IRI holding `#`, `'`, `(`, `)`, `[` or `]`
-  (which would then start a comment or a string or change nesting) is refused.
+  (which would then start a comment or a string or change nesting) is refused; not in the rows
+  of a VALUES block, where the engine reads terms only.
 * A string that does not end (where the engine would read `'''a'` as `''` then `'a'`) is refused.
 * IRIs are resolved as the engine does: without BASE by the engine's IRI parser, with BASE by the
   engine itself (a tiny query on an empty in-memory store), never by urllib.
@@ -33,8 +34,9 @@ no service handler nor any network option, so the allowlist is enforced here, be
 and (with an empty allowlist) by the workers' empty network namespace (ldpub.worker.drop_network).
 
 Time is linear in the query length: each token is matched once by a regex that cannot backtrack
-across repetitions, and an unterminated string or the first backslash outside a token ends the
-lexing with a refusal (a retry from the next position made the old lexer quadratic).
+across repetitions, a prefix scan that finds no `:` is not redone from inside it, and an
+unterminated string or the first backslash outside a token ends the lexing with a refusal (a
+retry from the next position made the old lexer quadratic).
 """
 
 from __future__ import annotations
