@@ -269,6 +269,7 @@ def test_lookalikes_and_proper_clauses_pass(net):
         "SELECT * WHERE { ?s <http://x/SERVICE> ?o } # SERVICE <http://127.0.0.1:9/>\nLIMIT 1",
         "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > 1 || ?o = <http://a/#x>) }",
         "SELECT * WHERE { ?s ?p ?o FILTER(?p IN (<http://a/#x>, <http://a/#y>)) }",
+        "SELECT * WHERE { VALUES (?a ?b) { (<http://a/#x> <http://a/#y>) (UNDEF <http://a/#z>) } }",
         f"SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ service silent <{allowed}> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICE\n# a comment\n<{escaped}> {{ ?s ?p ?o }} }}",
