@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import re
@@ -31,13 +32,18 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.requests import Request
 
 from conftest import ENDPOINT_TEST_ENV, FIXTURES, ROOT, ServedProcess, serve_process
-from ldpub.config import load_settings
-from ldpub.protocol import ProtocolError, check_query
-from ldpub.sealing import inspect_query
-from ldpub.store import worker_command, workers_offline
-from ldpub.worker import READY, read_frame
+from ldpub.errors import QueryError
+from ldpub.query.executor import QueryJob, Result
+from ldpub.query.pool import worker_command
+from ldpub.query.protocol import check_query
+from ldpub.query.seal import INLINE_QUERY_CHARS, inspect_query
+from ldpub.query.worker import READY, read_frame
+from ldpub.settings import load_settings
+from ldpub.web import sparql
+from ldpub.web.errors import status_of
 
 ID = "https://w3id.org/kz-masimov/id/"
 HELD = {f"{ID}claim/c01", f"{ID}claim/c02"}
@@ -73,7 +79,7 @@ class Listener:
                 pass
 
         class Server(http.server.ThreadingHTTPServer):
-            def get_request(self):  # noqa: ANN202 - counted on accept, whatever follows
+            def get_request(self):
                 accepted = super().get_request()
                 listener.connections += 1
                 return accepted
@@ -107,21 +113,21 @@ def sealed_settings(net: Net):
     return load_settings(ROOT, service_allowlist=(net.allowed.url,))
 
 
-def sealed(query: str, settings) -> ProtocolError | None:
+def sealed(query: str, settings) -> QueryError | None:
     """None when the seal lets the query through, else its refusal."""
     try:
         check_query(query, settings, HELD)
-    except ProtocolError as refusal:
+    except QueryError as refusal:
         return refusal
     return None
 
 
 class WorkerProcess:
-    """One real query worker (`python -m ldpub.worker`), started as the server starts it for these
+    """One real query worker (`python -m ldpub.query.worker`), started as the server starts it for these
     settings: online, because the allowlist is not empty. Kept for the module; replaced on a hang."""
 
     def __init__(self, settings) -> None:
-        self.command = worker_command([str(FIXTURES / "endpoint.trig")], workers_offline(settings))
+        self.command = worker_command([str(FIXTURES / "endpoint.trig")], settings)
         assert "--offline" not in self.command  # nothing but the seal stands between query and network
         self.proc: subprocess.Popen | None = None
 
@@ -201,7 +207,7 @@ def test_bypass_is_refused_naming_token_and_position(template, token):
     settings = load_settings(ROOT, service_allowlist=(ALLOWED_EXAMPLE,))
     refusal = sealed(bypass(template), settings)
     assert refusal is not None, "the seal let it through"
-    assert refusal.status == 400
+    assert status_of(refusal) == 400
     assert bypass(token) in refusal.message
     if "is refused" not in token:  # a fail-closed refusal: it says where
         assert "line 1, column " in refusal.message or "line 2, column " in refusal.message
@@ -405,7 +411,7 @@ def test_differential_fuzz_no_query_reaches_a_host_outside_the_allowlist(net, wo
             query = variant.render(aim.port)
             refusal = sealed(query, config)
             if refusal is not None:
-                assert refusal.status == 400 and refusal.message, query
+                assert status_of(refusal) == 400 and refusal.message, query
                 stats["refused"] += 1
                 if aim is net.other:  # was it a real attempt? Ask the engine, aimed at the probe
                     before = net.probe.connections
@@ -565,26 +571,23 @@ def test_hostile_queries_do_not_stall_other_clients(served):
 def test_long_queries_are_checked_off_the_event_loop(monkeypatch):
     """Linear is not free: a query over INLINE_QUERY_CHARS is checked in a thread (no running
     event loop there), a short one inline."""
-    import asyncio
-
-    from starlette.requests import Request
-
-    import ldpub.protocol as protocol
-    from ldpub.sealing import INLINE_QUERY_CHARS
-
     where: list[str] = []
-    real_check = protocol.check_query
+    real_check = sparql.query_request
 
-    def spy(query, config, held):  # noqa: ANN001, ANN202
+    def spy(*args):
         try:
             asyncio.get_running_loop()
             where.append("event loop")
         except RuntimeError:
             where.append("thread")
-        return real_check(query, config, held)
+        return real_check(*args)
 
-    monkeypatch.setattr(protocol, "check_query", spy)
-    config = load_settings(ROOT)
+    class Answers:
+        async def execute(self, job: QueryJob) -> Result:
+            return Result(b'{"head": {}, "boolean": true}')
+
+    monkeypatch.setattr(sparql, "query_request", spy)
+    endpoint = sparql.SparqlEndpoint(load_settings(ROOT), ox.Store(), Answers())
 
     async def post(query: str) -> None:
         body = query.encode()
@@ -594,7 +597,7 @@ def test_long_queries_are_checked_off_the_event_loop(monkeypatch):
 
         scope = {"type": "http", "method": "POST", "path": "/sparql", "query_string": b"",
                  "headers": [(b"content-type", b"application/sparql-query")]}
-        await protocol.read_query(Request(scope, receive), config, HELD)
+        await endpoint.answer(Request(scope, receive))
 
     short = "ASK { ?s ?p ?o }"
     asyncio.run(post(short))

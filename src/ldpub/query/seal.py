@@ -154,10 +154,10 @@ def _lex(query: str) -> list[tuple[str, int, int, int]]:
     while pos < n:
         c = query[pos]
         if c in " \t\r\n":
-            pos = _WS.match(query, pos).end()
+            pos = _end(_WS, query, pos)
             continue
         if c == "#":
-            pos = _COMMENT.match(query, pos).end()
+            pos = _end(_COMMENT, query, pos)
             continue
         if c == "'" or c == '"':
             long = query.startswith(c * 3, pos)
@@ -211,7 +211,7 @@ def _lex(query: str) -> list[tuple[str, int, int, int]]:
                 pos = m.end()
                 continue
         if c == ":" or (pos >= no_prefix_before and _PN_BASE_CHAR.match(c)):
-            colon = pos if c == ":" else _PREFIX.match(query, pos).end()
+            colon = pos if c == ":" else _end(_PREFIX, query, pos)
             if query.startswith(":", colon):
                 m = _LOCAL.match(query, colon + 1)
                 end = m.end() if m is not None else colon + 1
@@ -220,7 +220,7 @@ def _lex(query: str) -> list[tuple[str, int, int, int]]:
                 continue
             no_prefix_before = colon
         if _NAME_CHAR.match(c):
-            end = _WORD.match(query, pos).end()
+            end = _end(_WORD, query, pos)
             append((WORD, pos, end, -1))
             pos = end
             continue
@@ -254,7 +254,7 @@ def _inspect_cached(query: str) -> Verdict:
     return _inspect(query)
 
 
-_EMPTY_STORE: ox.Store | None = None
+_EMPTY_STORE = ox.Store()  # in memory, empty: resolves BASE as the engine does, runs no SERVICE
 
 
 def _unescape(raw: str) -> str | None:
@@ -275,15 +275,21 @@ def _absolute(iri: str) -> str | None:
         return None
 
 
+def _end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where a token that the current character has already started ends (it always matches)."""
+    match = pattern.match(text, pos)
+    assert match is not None, (pattern.pattern, pos)
+    return match.end()
+
+
 def _resolve_against(base: str, raw: str) -> str | None:
     """What the engine makes of `<raw>` under BASE <base>, asked of the engine itself (RFC 3986
     resolution as oxiri does it; urllib's urljoin differs, e.g. on `urn:` bases and empty
     references). raw holds no `>`, so it cannot end the probe's IRI early."""
-    global _EMPTY_STORE
-    if _EMPTY_STORE is None:
-        _EMPTY_STORE = ox.Store()  # in memory, empty, never given a SERVICE
     try:
-        for solution in _EMPTY_STORE.query("SELECT ?i WHERE { BIND(<" + raw + "> AS ?i) }", base_iri=base):
+        solutions = _EMPTY_STORE.query("SELECT ?i WHERE { BIND(<" + raw + "> AS ?i) }", base_iri=base)
+        assert isinstance(solutions, ox.QuerySolutions)
+        for solution in solutions:
             value = solution["i"]
             return value.value if isinstance(value, ox.NamedNode) else None
     except (SyntaxError, ValueError, OSError):
