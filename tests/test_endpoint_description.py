@@ -118,3 +118,12 @@ def test_void_data_dump_lists_dist_dumps(tmp_path):
     dumps = [q.object.value for q in quads if q.predicate.value == VOID + "dataDump"]
     assert dumps == ["https://example.org/dumps/dataset.trig"]
     assert all(not isinstance(q.subject, ox.BlankNode) for q in quads)
+
+
+def test_service_description_lists_the_predeclared_prefixes(endpoint):
+    r = httpx.get(endpoint.url + "/sparql", headers={"Accept": "text/turtle"})
+    store = sd_store(r)
+    found = {(row["p"].value, row["n"].value) for row in store.query(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?p ?n WHERE { ?s sh:declare ?d . ?d sh:prefix ?p ; sh:namespace ?n }")}
+    assert ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#") in found
+    assert ("kzm", "https://w3id.org/kz-masimov/def#") in found and ("claim", "https://w3id.org/kz-masimov/id/claim/") in found

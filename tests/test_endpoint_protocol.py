@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 
 import httpx
 import pyoxigraph as ox
@@ -78,10 +79,27 @@ def test_default_and_named_graph_uri_repeated(endpoint):
     assert select_values(r, "o") == [ID + "knb", "prime minister"]
 
 
-def test_graph_parameters_never_fetch(endpoint):
-    r = get(endpoint, PERSONS, **{"default-graph-uri": "http://127.0.0.1:9/remote"})
-    assert r.status_code == 400
-    assert "never fetched" in r.text
+def test_unknown_protocol_graphs_are_empty_and_never_fetched(endpoint):
+    """Issue 9.6: a default-graph-uri or named-graph-uri the endpoint does not hold is an empty
+    graph (as the W3C protocol tests, Oxigraph and Fuseki have it), named in a header, and never
+    fetched: a listener at that address sees no connection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(1)
+    remote = f"http://127.0.0.1:{listener.getsockname()[1]}/remote"
+    try:
+        r = get(endpoint, PERSONS, **{"default-graph-uri": remote})
+        assert r.status_code == 200 and r.json()["results"]["bindings"] == []
+        assert r.headers["x-sparql-unknown-graphs"] == f"<{remote}>"
+        r = get(endpoint, "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": remote})
+        assert r.status_code == 200 and r.json()["results"]["bindings"] == []
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    bad = get(endpoint, PERSONS, **{"default-graph-uri": "not an iri"})
+    assert bad.status_code == 400 and "not an IRI" in bad.text
 
 
 def test_two_query_parameters_is_400(endpoint):
@@ -308,3 +326,28 @@ def test_json_error_is_valid_json(endpoint):
     assert r.status_code == 200
     r = get(endpoint, "SELECT WHERE", format="json")
     assert r.status_code == 400 and json.loads(r.text)["status"] == 400
+
+
+def test_the_publications_prefixes_are_predeclared(endpoint):
+    """Issue 9.7: a newcomer's first queries work without PREFIX lines for the publication's
+    prefixes (also inside a FILTER, where a missing rdf: used to read 'expected LANGMATCHES')."""
+    r = get(endpoint, "SELECT ?p WHERE { ?p a schema:Person } ORDER BY ?p")
+    assert r.status_code == 200, r.text
+    assert r.json() == get(endpoint, PERSONS).json()
+    r = get(endpoint, "SELECT ?s WHERE { ?s ?p ?o FILTER(?p = rdf:type && ?o = schema:Person) }")
+    assert r.status_code == 200 and r.json()["results"]["bindings"], r.text
+    # a query's own PREFIX still wins over the predeclared one
+    r = get(endpoint, "PREFIX schema: <http://example.org/> ASK { ?p a schema:Person }")
+    assert r.status_code == 200 and r.json()["boolean"] is False
+
+
+@pytest.mark.parametrize(("query", "says"), [
+    ("SELECT * WHERE { ?s foo:bar ?o }", "prefix `foo:` is not declared; add `PREFIX foo: <…>`"),
+    ("SELECT * WHERE { ?s wdt:P31 ?o }",
+     "prefix `wdt:` is not declared; add `PREFIX wdt: <http://www.wikidata.org/prop/direct/>`"),
+    ("SELECT * WHERE { ?s ?p id:claim/c16 }", "id:claim/c16 is not a prefixed name"),
+])
+def test_an_undeclared_prefix_gets_one_clear_line(endpoint, query, says):
+    r = get(endpoint, query)
+    assert r.status_code == 400
+    assert says in r.text and len(r.text.strip().splitlines()) == 1, r.text

@@ -194,7 +194,7 @@ QUERY_STRINGS = [
     Case("/sparql?query=%ff", 400, "UTF-8"), Case(ASK + "&format=garbage", 406, "format=garbage"),
     Case("/sparql?format=%ff", 400, "UTF-8"), Case("/sparql?query=%", 400, "syntax"),
     Case("/sparql?query=%zz", 400), Case("/sparql?%%%=&&&==", 200), Case("/sparql?query=", 400, "empty"),
-    Case(ASK + "&query=ASK%7B%7D", 400, "More than one"), Case(ASK + "&default-graph-uri=", 400, "not a graph"),
+    Case(ASK + "&query=ASK%7B%7D", 400, "More than one"), Case(ASK + "&default-graph-uri=", 400, "not an IRI"),
     Case(ASK + "&named-graph-uri=%3Cx%3E", 400), Case(ASK + "&update=x", 400, "read-only"),
     Case("/sparql?query=" + "A" * (MAX_QUERY + 1), 413, "max_query_length"),
     Case("/sparql?query=SELECT%20*%20FROM%20%3Chttp://a%20b%3E%20WHERE%7B%7D", 400),

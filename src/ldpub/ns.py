@@ -51,6 +51,14 @@ WELL_KNOWN: dict[str, str] = {
     "dcat": DCAT, "org": ORG, "time": TIME, "sem": SEM, "wd": WD,
 }
 
+# Prefixes people write that the publication does not predeclare: named in the one-line error
+# of a query that uses one undeclared.
+COMMON_PREFIXES: dict[str, str] = {
+    **WELL_KNOWN, "wdt": WDT, "p": WIKIDATA_P, "ps": WIKIDATA_PS, "pq": WIKIDATA_PQ,
+    "dc": "http://purl.org/dc/elements/1.1/", "sd": SD, "spdx": SPDX,
+    "wikibase": "http://wikiba.se/ontology#", "bd": "http://www.bigdata.com/rdf#",
+}
+
 RDF_TYPE = ox.NamedNode(RDF + "type")
 XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 XSD_INTEGER = ox.NamedNode(XSD + "integer")

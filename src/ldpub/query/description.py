@@ -13,7 +13,8 @@ import pyoxigraph as ox
 
 from ldpub.formats import FORMATS
 from ldpub.ns import FORMATS as FORMAT_NS
-from ldpub.ns import RDF_TYPE, SD, VOID, XSD
+from ldpub.ns import RDF_TYPE, SD, SH, VOID, XSD
+from ldpub.query.protocol import predeclared
 from ldpub.settings import Settings
 from ldpub.void import grouped, integer
 
@@ -58,6 +59,12 @@ def sd_triples(
     for iri in settings.service_allowlist:
         add(svc, ext + "serviceAllowed", ox.NamedNode(iri))
 
+    # The prefixes every query may use without declaring them, as SHACL prefix declarations.
+    for prefix, namespace in predeclared(settings):
+        decl = ox.NamedNode(f"{endpoint}#prefix-{prefix}")
+        add(svc, SH + "declare", decl)
+        add(decl, SH + "prefix", ox.Literal(prefix))
+        add(decl, SH + "namespace", ox.Literal(namespace, datatype=ox.NamedNode(XSD + "anyURI")))
     add(svc, SD + "defaultDataset", dataset)
     add(dataset, str(RDF_TYPE.value), ox.NamedNode(SD + "Dataset"))
     default_graph = ox.NamedNode(f"{endpoint}#default-graph")

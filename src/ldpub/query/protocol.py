@@ -9,10 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
+import pyoxigraph as ox
+
+from ldpub import ns
 from ldpub.errors import BadRequest, QueryRefused, RequestTooLarge, UnsupportedMediaType
-from ldpub.query.seal import Verdict, inspect_query
+from ldpub.query.seal import Prefixes, Verdict, inspect_query
 from ldpub.settings import Settings
 
 FORM_URLENCODED = "application/x-www-form-urlencoded"
@@ -29,6 +33,7 @@ class QueryRequest:
     named_graphs: tuple[str, ...]
     format: str | None  # the format= override, if given
     verdict: Verdict
+    unknown_graphs: tuple[str, ...] = ()  # named by the parameters, not held: empty graphs
 
     @property
     def form(self) -> str:
@@ -71,7 +76,7 @@ def check_query(query: str, settings: Settings, held_graphs: Collection[str]) ->
         raise BadRequest("The query is empty")
     if len(query.encode("utf-8", "surrogatepass")) > settings.max_query_length:
         raise RequestTooLarge(f"The query is longer than {settings.max_query_length} bytes (max_query_length)")
-    verdict = inspect_query(query)
+    verdict = inspect_query(query, predeclared(settings))
     if verdict.lexical:
         raise QueryRefused(f"The query is refused: {verdict.lexical}")
     if verdict.update:
@@ -92,15 +97,37 @@ def check_query(query: str, settings: Settings, held_graphs: Collection[str]) ->
                     f"{clause} <{iri}> is refused: it is not a graph of this endpoint, "
                     "and remote graphs are never fetched",
                 )
+    if verdict.undeclared:
+        raise BadRequest(undeclared_prefix(verdict.undeclared[0]))
+    if verdict.slashed:
+        raise BadRequest(f"{verdict.slashed} is not a prefixed name: a local name cannot hold '/'. "
+                         "Write the full IRI in <…>, or a prefix that ends where the '/' is "
+                         "(e.g. claim:c16 for id:claim/c16; the publication's prefixes are listed on the query page)")
     return verdict
 
 
-def check_graphs(name: str, graphs: list[str], held_graphs: Collection[str]) -> tuple[str, ...]:
+@lru_cache(maxsize=8)
+def predeclared(settings: Settings) -> Prefixes:
+    """The publication's prefixes (ldpub.ns.prefixes), which every query may use undeclared;
+    the query workers are given the same."""
+    return tuple(sorted(ns.prefixes(settings).items()))
+
+
+def undeclared_prefix(prefix: str) -> str:
+    """One line saying which prefix is missing and, when it is a common one, what to add."""
+    known = ns.COMMON_PREFIXES.get(prefix)
+    return (f"prefix `{prefix}:` is not declared; add `PREFIX {prefix}: <{known or '…'}>` "
+            "at the start of the query")
+
+
+def check_graphs(name: str, graphs: list[str]) -> tuple[str, ...]:
+    """The graphs a protocol parameter names, each a valid IRI. A graph the endpoint does not hold
+    is an empty graph (as the W3C protocol tests, Oxigraph and Fuseki treat it): never fetched."""
     for iri in graphs:
-        if iri not in held_graphs:
-            raise BadRequest(
-                f"{name}={iri} is not a graph of this endpoint (remote graphs are never fetched)",
-            )
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise BadRequest(f"{name}={iri!r} is not an IRI: {exc}") from None
     return tuple(graphs)
 
 
@@ -143,10 +170,13 @@ def query_request(query: str, pairs: list[tuple[str, str]], settings: Settings,
     """The checked request: the query sealed, its dataset among the graphs held."""
     verdict = check_query(query, settings, held_graphs)
     formats = _values(pairs, "format") or _values(pairs, "output")
+    default_graphs = check_graphs("default-graph-uri", _values(pairs, "default-graph-uri"))
+    named_graphs = check_graphs("named-graph-uri", _values(pairs, "named-graph-uri"))
     return QueryRequest(
         query=query,
-        default_graphs=check_graphs("default-graph-uri", _values(pairs, "default-graph-uri"), held_graphs),
-        named_graphs=check_graphs("named-graph-uri", _values(pairs, "named-graph-uri"), held_graphs),
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
         format=formats[0] if formats else None,
         verdict=verdict,
+        unknown_graphs=tuple(dict.fromkeys(g for g in (*default_graphs, *named_graphs) if g not in held_graphs)),
     )

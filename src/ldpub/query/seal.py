@@ -74,6 +74,9 @@ _PREFIX = re.compile(f"[{_PN_BASE}][{_PN_CHARS}]*+(?:\\.+[{_PN_CHARS}]++)*+")
 _LOCAL = re.compile(
     f"(?:[{_PN_U}:0-9]|{_PLX})(?:[{_PN_CHARS}:]|{_PLX})*+(?:\\.+(?:[{_PN_CHARS}:]|{_PLX})++)?"
 )
+# What may follow "/" in a property path: a prefixed name, an IRI, ^, (, ! or `a`.
+_PATH_STEP = re.compile(r"\s*(?:[^\s/<>(){}:]*:|<|\^|\(|!|a(?![\w:-]))")
+_REST_OF_NAME = re.compile(r"[^\s{}()<>;,]*")  # always matches: what a reader takes for the name
 _WORD = re.compile(f"[{_PN_CHARS}]+")
 _PN_BASE_CHAR = re.compile(f"[{_PN_BASE}]")
 _NAME_CHAR = re.compile(f"[{_PN_CHARS}]")
@@ -124,6 +127,8 @@ class Verdict:
     from_graphs: tuple[str, ...] = ()
     from_named_graphs: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())  # unresolvable clause targets
+    undeclared: tuple[str, ...] = ()  # prefixes used but neither declared nor predeclared, in order
+    slashed: str | None = None  # a prefixed name followed by "/", e.g. id:claim/c16, as written
     lexical: str | None = None  # where the lexer cannot be sure what the engine reads: refuse
 
 
@@ -244,14 +249,18 @@ CACHE_QUERY_CHARS = 4096  # longer queries are lexed every time: the cache holds
 INLINE_QUERY_CHARS = 2048
 
 
-def inspect_query(query: str) -> Verdict:
-    """Report the query's form and its outward clauses (cached for ordinary-size queries)."""
-    return _inspect_cached(query) if len(query) <= CACHE_QUERY_CHARS else _inspect(query)
+Prefixes = tuple[tuple[str, str], ...]  # (prefix, namespace) pairs, hashable for the cache
+
+
+def inspect_query(query: str, predeclared: Prefixes = ()) -> Verdict:
+    """Report the query's form and its outward clauses (cached for ordinary-size queries).
+    `predeclared`: the prefixes the engine is given besides the query's own PREFIX lines."""
+    return _inspect_cached(query, predeclared) if len(query) <= CACHE_QUERY_CHARS else _inspect(query, predeclared)
 
 
 @lru_cache(maxsize=4096)
-def _inspect_cached(query: str) -> Verdict:
-    return _inspect(query)
+def _inspect_cached(query: str, predeclared: Prefixes) -> Verdict:
+    return _inspect(query, predeclared)
 
 
 _EMPTY_STORE = ox.Store()  # in memory, empty: resolves BASE as the engine does, runs no SERVICE
@@ -297,7 +306,7 @@ def _resolve_against(base: str, raw: str) -> str | None:
     return None
 
 
-def _inspect(query: str) -> Verdict:
+def _inspect(query: str, predeclared: Prefixes = ()) -> Verdict:
     form: str | None = None
     update: str | None = None
     services: list[str] = []
@@ -307,7 +316,9 @@ def _inspect(query: str) -> Verdict:
     try:
         toks = _lex(query)
         n = len(toks)
-        prefixes: dict[str, str] = {}
+        prefixes: dict[str, str] = dict(predeclared)
+        undeclared: dict[str, None] = {}
+        slashed: str | None = None
         base: str | None = None
         resolved: dict[tuple[str, str], str | None] = {}  # engine answers under BASE, this query
 
@@ -417,6 +428,11 @@ def _inspect(query: str) -> Verdict:
                         "(e.g. \\u0023 for #) or use a prefixed name"
                     )
             elif tkind == PNAME:
+                if query[start:colon] not in prefixes:
+                    undeclared.setdefault(query[start:colon])
+                if (slashed is None and query.startswith("/", end) and i + 1 < n and toks[i + 1][1] == end
+                        and not _PATH_STEP.match(query, end + 1)):
+                    slashed = query[start:_end(_REST_OF_NAME, query, end)]
                 if OUTWARD.search(query[start:colon].translate(_ASCII_UPPER)):
                     refuse_name(i, "a prefix holding SERVICE, FROM or LOAD")
                 if OUTWARD.search(query[colon + 1:end].translate(_ASCII_UPPER)) and resolve(i) is None:
@@ -488,4 +504,6 @@ def _inspect(query: str) -> Verdict:
         from_graphs=tuple(froms),
         from_named_graphs=tuple(from_named),
         problems=tuple(problems),
+        undeclared=tuple(undeclared),
+        slashed=slashed,
     )

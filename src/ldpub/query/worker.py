@@ -60,14 +60,15 @@ def _size(terms: tuple[object, ...]) -> int:
     return sum(len(str(t)) + 8 for t in terms)
 
 
-def evaluate(store: ox.Store, request: dict) -> tuple[bool, bytes]:
+def evaluate(store: ox.Store, request: dict, prefixes: dict[str, str] | None = None) -> tuple[bool, bytes]:
     """(truncated, body) for one request; raises SyntaxError or other errors from pyoxigraph.
     The answer is cut at `limit` rows (or triples) and at about `max_bytes`: a row count alone
     lets one huge row through."""
     limit = int(request["limit"])
     budget = int(request.get("max_bytes", 16 << 20))
     media_type = request["mt"]
-    result = store.query(request["q"], **_dataset_kwargs(request.get("dg"), request.get("ng")))
+    result = store.query(request["q"], prefixes=prefixes or None,
+                         **_dataset_kwargs(request.get("dg"), request.get("ng")))
     if isinstance(result, ox.QueryBoolean):
         body = result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
         assert body is not None
@@ -119,12 +120,12 @@ def drop_network() -> bool:
     return False
 
 
-def serve(paths: list[str], inp: BinaryIO, out: BinaryIO) -> None:
+def serve(paths: list[str], inp: BinaryIO, out: BinaryIO, prefixes: dict[str, str] | None = None) -> None:
     store = load_store(paths)
     write_frame(out, READY, False, str(len(store)).encode())
     while (message := read_frame(inp)) is not None:
         try:
-            truncated, body = evaluate(store, json.loads(message))
+            truncated, body = evaluate(store, json.loads(message), prefixes or {})
             write_frame(out, OK, truncated, body)
         except SyntaxError as exc:
             write_frame(out, SYNTAX_ERROR, False, str(exc).encode("utf-8", "replace"))
@@ -143,7 +144,7 @@ def limit_memory(megabytes: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """python -m ldpub.query.worker [--offline] [--memory-limit MB] FILE..."""
+    """python -m ldpub.query.worker [--offline] [--memory-limit MB] [--prefixes JSON] FILE..."""
     args = list(argv)
     if args[:1] == ["--offline"]:
         args = args[1:]
@@ -151,7 +152,11 @@ def main(argv: list[str]) -> None:
     if args[:1] == ["--memory-limit"]:
         limit_memory(int(args[1]))
         args = args[2:]
-    serve(args, sys.stdin.buffer, sys.stdout.buffer)
+    prefixes: dict[str, str] = {}
+    if args[:1] == ["--prefixes"]:
+        prefixes = json.loads(args[1])
+        args = args[2:]
+    serve(args, sys.stdin.buffer, sys.stdout.buffer, prefixes)
 
 
 if __name__ == "__main__":

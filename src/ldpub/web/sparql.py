@@ -35,9 +35,10 @@ from ldpub.web.render import host_dependent, server_base
 ALLOW = "GET, HEAD, POST, OPTIONS"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
 LIMIT_HEADER = "X-SPARQL-Result-Limit"
+UNKNOWN_GRAPHS_HEADER = "X-SPARQL-Unknown-Graphs"  # protocol graphs this endpoint does not hold
 DOCUMENTS_KEPT = 32
 log = logging.getLogger("ldpub.web")
-EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, "X-SPARQL-Timeout", "Retry-After"]
+EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, UNKNOWN_GRAPHS_HEADER, "X-SPARQL-Timeout", "Retry-After"]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -136,6 +137,8 @@ class SparqlEndpoint:
                        self.settings.result_limit, self.settings.result_max_bytes)
         result = await self.executor.execute(job)
         headers = {"Vary": "Accept"}
+        if checked.unknown_graphs:  # answered as empty graphs; said so, never fetched
+            headers[UNKNOWN_GRAPHS_HEADER] = " ".join(f"<{g}>" for g in checked.unknown_graphs)[:2000]
         if result.truncated:
             headers[TRUNCATED_HEADER] = "true"
             headers[LIMIT_HEADER] = str(self.settings.result_limit)
