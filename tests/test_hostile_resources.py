@@ -29,7 +29,7 @@ def concat_query(k: int) -> str:
 @pytest.fixture(scope="module")
 def capped(tmp_path_factory):
     env = {**ENDPOINT_TEST_ENV, "LDPUB_RESULT_MAX_BYTES": "100000", "LDPUB_WORKER_MEMORY_LIMIT": "512",
-           "LDPUB_RESULT_CACHE": "0", "LDPUB_QUERY_TIMEOUT": "20"}
+           "LDPUB_RESULT_CACHE": "0", "LDPUB_QUERY_TIMEOUT": "20", "LDPUB_MAX_QUERY_LENGTH": "65536"}
     with serve_process([FIXTURES / "endpoint.trig"], env=env, log_dir=tmp_path_factory.mktemp("log")) as served:
         yield served
 
@@ -132,3 +132,19 @@ def attack(served, host: str, port: int, query: str, drops: int) -> float:
     for sock in sockets:
         sock.close()
     return peak
+
+
+def test_deep_nesting_is_refused_before_the_engine(capped):
+    """Issue 10.8: twenty thousand nested parentheses used to overflow the engine's stack and kill
+    the worker (503 and a reload). Past max_nesting (100) the query is refused with a 400 naming
+    the depth; the worker never sees it."""
+    deep = "SELECT * WHERE { FILTER(" + "(" * 20000 + "1" + ")" * 20000 + ") }"
+    deaths = capped.log().count("died during a query")
+    r = httpx.post(capped.url + "/sparql", content=deep.encode(),
+                   headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert r.status_code == 400 and "max_nesting" in r.text, r.text
+    fine = "ASK { FILTER(" + "(" * 90 + "true" + ")" * 90 + ") }"
+    r = httpx.post(capped.url + "/sparql", content=fine.encode(),
+                   headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert r.status_code == 200 and r.json()["boolean"] is True
+    assert capped.log().count("died during a query") == deaths

@@ -60,6 +60,7 @@ class Settings:
     license: str = setting("dataset", "https://creativecommons.org/licenses/by/4.0/", "licence IRI of the data")
     query_timeout: float = setting("endpoint", 10.0, "seconds of wall clock per query; the worker is killed past it")
     max_query_length: int = setting("endpoint", 65536, "bytes; a longer query answers 413")
+    max_nesting: int = setting("endpoint", 100, "brackets ( [ { nested deeper than this answer 400")
     result_limit: int = setting("endpoint", 10000, "rows / triples; more is cut and flagged")
     max_concurrent: int = setting("endpoint", 4, "queries evaluated at once (worker processes)")
     max_queued: int = setting("endpoint", 16, "waiting beyond this answers 503 with Retry-After")

@@ -81,6 +81,9 @@ def check_query(query: str, settings: Settings, held_graphs: Collection[str]) ->
         raise QueryRefused(f"The query is refused: {verdict.lexical}")
     if verdict.update:
         raise QueryRefused(f"{READ_ONLY} (found {verdict.update})")
+    if verdict.depth > settings.max_nesting:
+        raise BadRequest(f"The query nests brackets {verdict.depth} deep, more than {settings.max_nesting} "
+                         "(max_nesting): the engine would run out of stack")
     for clause in verdict.problems:
         raise QueryRefused(f"{clause} is refused: its target must be a constant IRI this endpoint can check")
     allow = set(settings.service_allowlist)

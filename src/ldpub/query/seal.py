@@ -129,6 +129,7 @@ class Verdict:
     problems: tuple[str, ...] = field(default=())  # unresolvable clause targets
     undeclared: tuple[str, ...] = ()  # prefixes used but neither declared nor predeclared, in order
     slashed: str | None = None  # a prefixed name followed by "/", e.g. id:claim/c16, as written
+    depth: int = 0  # deepest nesting of ( [ {
     lexical: str | None = None  # where the lexer cannot be sure what the engine reads: refuse
 
 
@@ -396,6 +397,7 @@ def _inspect(query: str, predeclared: Prefixes = ()) -> Verdict:
         # Open brackets: "(", "[", "{", and "data" for the `{` of a VALUES block, "row" for a `(`
         # in it (the engine reads only terms there, so `<` cannot be less-than).
         stack: list[str] = []
+        depth = 0  # the deepest nesting of brackets seen: the engine recurses once per level
         values = ""  # after VALUES: "VALUES", then "vars" inside `( ?a ?b`, then "{" before the block
         prev = ""  # previous significant token: its kind, or the character of an OTHER token
         while i < n:
@@ -410,6 +412,7 @@ def _inspect(query: str, predeclared: Prefixes = ()) -> Verdict:
                     stack.append("[")
                 elif ch in ")}]" and stack:
                     stack.pop()
+                depth = max(depth, len(stack))
                 values = ("vars" if values == "VALUES" and ch == "("
                           else "{" if values == "vars" and ch == ")" else "")
                 prev = ch
@@ -506,4 +509,5 @@ def _inspect(query: str, predeclared: Prefixes = ()) -> Verdict:
         problems=tuple(problems),
         undeclared=tuple(undeclared),
         slashed=slashed,
+        depth=depth,
     )
