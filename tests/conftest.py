@@ -94,6 +94,9 @@ ENDPOINT_TEST_ENV = {
     "LDPUB_MAX_QUERY_LENGTH": "4096",
     "LDPUB_MAX_CONCURRENT": "4",
     "LDPUB_MAX_QUEUED": "64",
+    # These tests send everything from one address: let it use the whole pool.
+    "LDPUB_CLIENT_CONCURRENT": "4",
+    "LDPUB_CLIENT_QUEUED": "64",
     "LDPUB_SERVICE_ALLOWLIST": "",
 }
 
@@ -172,7 +175,10 @@ class NoQueries:
 
     async def close(self) -> None: ...
 
-    async def execute(self, job):
+    def cached(self, job):
+        return None
+
+    async def execute(self, job, client=""):
         raise RuntimeError("no SPARQL in page tests")
 
 

@@ -84,7 +84,7 @@ def test_result_writers_escape():
 
 def test_result_cache_counts_query_text_against_its_bound():
     class Echo:
-        async def execute(self, job: QueryJob) -> Result:
+        async def execute(self, job: QueryJob, client: str = "") -> Result:
             return Result(b"{}")
 
     cache = CachingExecutor(Echo(), max_entries=1000, max_bytes=64 * 1024)

@@ -108,10 +108,10 @@ def test_clients_that_never_read_hold_little_and_are_dropped(tmp_path):
         # Each pending answer is held once (plus the worker pipe's read buffer while it arrives),
         # never again in the socket buffers: well under two copies per connection.
         assert first < 15 * size_mb, f"the main process grew by {first:.0f} MB for 10 unread answers"
-        # Dropped clients leave nothing behind: the same attack again needs no more memory
-        # (what the allocator keeps after the first round is reused, not added to).
+        # Dropped clients leave nothing behind: the same attack again needs no more memory than
+        # the first (a leak would add ten answers; the allocator's own slack varies by one or two).
         second = attack(served, host, int(port), query, 20) - before
-        assert second < first + size_mb, f"grew by {first:.0f} MB, then by {second:.0f} MB: memory is held"
+        assert second < first + 3 * size_mb, f"grew by {first:.0f} MB, then by {second:.0f} MB: memory is held"
         assert httpx.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
 
 

@@ -19,6 +19,7 @@ line in that table.
         ├── RequestTooLarge      the query or body is over the limit
         ├── UnsupportedMediaType a body the endpoint does not read
         ├── QueryTimeout         past query_timeout; the evaluation was killed
+        ├── ClientGone           the client left before the answer; the evaluation was stopped
         └── Unavailable          no evaluator free (queue full) or the evaluator failed
 """
 
@@ -97,6 +98,10 @@ class UnsupportedMediaType(QueryError):
 
 class QueryTimeout(QueryError):
     """The query ran past query_timeout and its evaluation was killed."""
+
+
+class ClientGone(QueryError):
+    """The client closed the connection before the answer; its evaluation was stopped."""
 
 
 class Unavailable(QueryError):

@@ -64,6 +64,8 @@ class Settings:
     result_limit: int = setting("endpoint", 10000, "rows / triples; more is cut and flagged")
     max_concurrent: int = setting("endpoint", 4, "queries evaluated at once (worker processes)")
     max_queued: int = setting("endpoint", 16, "waiting beyond this answers 503 with Retry-After")
+    client_concurrent: int = setting("endpoint", 2, "queries one client address evaluates at once")
+    client_queued: int = setting("endpoint", 4, "queries one client address may have waiting; more answer 503")
     result_max_bytes: int = setting("endpoint", 16 << 20,
                                     "bytes of one answer (about); more is cut and flagged like result_limit")
     worker_memory_limit: int = setting("endpoint", 1024,

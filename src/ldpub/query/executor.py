@@ -42,9 +42,14 @@ class Result:
 
 
 class QueryExecutor(Protocol):
+    """Runs QueryJobs. `client` names who asks (an address), for fairness between clients; an
+    execution cancelled (the client left) stops evaluating."""
+
     async def start(self) -> None: ...
 
-    async def execute(self, job: QueryJob) -> Result: ...
+    async def execute(self, job: QueryJob, client: str = "") -> Result: ...
+
+    def cached(self, job: QueryJob) -> Result | None: ...
 
     async def close(self) -> None: ...
 
@@ -82,12 +87,18 @@ class CachingExecutor:
     async def close(self) -> None:
         await self.inner.close()
 
-    async def execute(self, job: QueryJob) -> Result:
+    def cached(self, job: QueryJob) -> Result | None:
+        """The stored answer, without waiting: a hit needs no evaluation at all."""
         hit = self.entries.get(job)
         if hit is not None:
             self.entries.move_to_end(job)
+        return hit
+
+    async def execute(self, job: QueryJob, client: str = "") -> Result:
+        hit = self.cached(job)
+        if hit is not None:
             return hit
-        result = await self.inner.execute(job)
+        result = await self.inner.execute(job, client)
         cost = _cost(job, result)
         if cost <= self.max_bytes // 8:
             self.entries[job] = result

@@ -12,6 +12,7 @@ import signal
 import struct
 import subprocess
 import sys
+from collections import Counter, deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -122,18 +123,30 @@ class Worker:
 
 class WorkerPool:
     """Up to max_concurrent workers, started on demand (one at start-up: fast start, and memory
-    only for the concurrency actually used); up to max_queued requests wait for one, beyond: 503."""
+    only for the concurrency actually used); up to max_queued requests wait for one, beyond: 503.
+
+    Fair between clients: one client runs at most client_concurrent queries and has at most
+    client_queued waiting, and a freed worker goes to the waiting clients in turn, so that a
+    client sending many slow queries delays another by one query slot at most."""
 
     def __init__(self, files: Sequence[str | Path], settings: Settings,
                  prespawned: subprocess.Popen | None = None) -> None:
         self.files = [str(f) for f in files]
         self.prespawned = prespawned
         self.settings = settings
-        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.idle: list[Worker] = []
         self.workers: set[Worker] = set()
         self.size = 0  # workers alive or starting
-        self.waiting = 0
+        self.waiters: dict[str, deque[asyncio.Future[Worker]]] = {}  # per client, in turn order
+        self.running: Counter[str] = Counter()
         self._tasks: set[asyncio.Task] = set()
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(q) for q in self.waiters.values())
+
+    def cached(self, job: QueryJob) -> Result | None:
+        return None
 
     async def start(self) -> None:
         self.size = 1
@@ -142,7 +155,7 @@ class WorkerPool:
         else:
             worker = await Worker.spawn(self.files, self.settings)
         self.workers.add(worker)
-        self.idle.put_nowait(worker)
+        self._release(worker)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -167,7 +180,7 @@ class WorkerPool:
                 log.error("could not start a query worker: %s", exc)
                 return
             self.workers.add(worker)
-            self.idle.put_nowait(worker)
+            self._release(worker)
 
         task = asyncio.get_running_loop().create_task(spawn())
         self._tasks.add(task)
@@ -203,32 +216,84 @@ class WorkerPool:
     def _busy(self, message: str) -> Unavailable:
         return Unavailable(message, headers={"Retry-After": "1"})
 
-    async def _acquire(self) -> Worker:
-        full = self.size >= self.settings.max_concurrent
-        if self.idle.empty() and full and self.waiting >= self.settings.max_queued:
-            raise self._busy(
-                f"Too many queries at once ({self.settings.max_concurrent} running, "
-                f"{self.waiting} waiting): retry shortly"
-            )
-        self.waiting += 1
+    def _release(self, worker: Worker) -> None:
+        """A worker is free: it joins the idle ones, and the waiting clients get theirs."""
+        self.idle.append(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to the waiting clients in turn, skipping a client that already runs
+        client_concurrent queries (its requests wait for one of its own to end)."""
+        while self.idle:
+            for client, queue in list(self.waiters.items()):
+                while queue and queue[0].done():  # given up already
+                    queue.popleft()
+                if not queue:
+                    del self.waiters[client]
+                    continue
+                if self.running[client] >= self.settings.client_concurrent:
+                    continue
+                future = queue.popleft()
+                del self.waiters[client]  # to the back of the turn order
+                if queue:
+                    self.waiters[client] = queue
+                self.running[client] += 1
+                future.set_result(self.idle.pop())
+                break
+            else:
+                return
+
+    def _grow_if_waiting(self) -> None:
+        if self.waiting and self.size < self.settings.max_concurrent:
+            self._grow()
+
+    async def _acquire(self, client: str) -> Worker:
+        settings = self.settings
+        mine = self.running[client] + len(self.waiters.get(client, ()))
+        if mine >= settings.client_concurrent + settings.client_queued:
+            raise self._busy(f"Too many queries from your address at once ({self.running[client]} running, "
+                             f"{mine - self.running[client]} waiting; client_concurrent = "
+                             f"{settings.client_concurrent}): retry shortly")
+        future: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+        queue = self.waiters.setdefault(client, deque())
+        queue.append(future)
+        self._dispatch()
+        if future.done():  # an idle worker was free for this client
+            return future.result()
+        if self.waiting > settings.max_queued:
+            queue.remove(future)
+            if not queue:
+                del self.waiters[client]
+            raise self._busy(f"Too many queries at once ({self.size} running, "
+                             f"{self.waiting} waiting): retry shortly")
+        if self.size < settings.max_concurrent:
+            # Grow only when a request has really waited: short queries then share few workers
+            # (memory), a long one gets company within GROW_AFTER.
+            asyncio.get_running_loop().call_later(GROW_AFTER, self._grow_if_waiting)
+        handed = False
         try:
-            async with asyncio.timeout(self.settings.query_timeout):
-                if self.idle.empty() and not full:
-                    # Grow only when a request has really waited: short queries then share few
-                    # workers (memory), a long one gets company within GROW_AFTER.
-                    try:
-                        return await asyncio.wait_for(self.idle.get(), GROW_AFTER)
-                    except TimeoutError:
-                        if self.size < self.settings.max_concurrent:
-                            self._grow()
-                return await self.idle.get()
+            async with asyncio.timeout(settings.query_timeout):
+                worker = await future
+                handed = True
+                return worker
         except TimeoutError:
             raise self._busy("The endpoint is busy: no query slot freed up in time") from None
         finally:
-            self.waiting -= 1
+            if not handed:  # timed out or cancelled (the client left) while waiting
+                pending = self.waiters.get(client)
+                if pending is not None and future in pending:
+                    pending.remove(future)
+                    if not pending:
+                        del self.waiters[client]
+                if not future.done():
+                    future.cancel()
+                elif not future.cancelled() and future.exception() is None:
+                    # handed a worker just as this request gave up: pass it on
+                    self.running[client] -= 1
+                    self._release(future.result())
 
-    async def execute(self, job: QueryJob) -> Result:
-        worker = await self._acquire()
+    async def execute(self, job: QueryJob, client: str = "") -> Result:
+        worker = await self._acquire(client)
         healthy = False
         try:
             async with asyncio.timeout(self.settings.query_timeout):
@@ -246,11 +311,16 @@ class WorkerPool:
             raise Unavailable(f"The query worker died during this query ({cause}); it has been replaced",
                               headers={"Retry-After": "1"}) from None
         finally:
-            # Anything but a complete answer leaves the worker in an unknown state: replace it.
+            self.running[client] -= 1
+            if not self.running[client]:
+                del self.running[client]
+            # Anything but a complete answer (a time-out, a client gone) leaves the worker in an
+            # unknown state, maybe still evaluating: replace it.
             if healthy:
-                self.idle.put_nowait(worker)
+                self._release(worker)
             else:
                 self._replace(worker)
+                self._dispatch()  # this client may run another of its waiting queries
         if kind == OK:
             return Result(body, truncated)
         message = body.decode("utf-8", "replace")

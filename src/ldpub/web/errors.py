@@ -23,6 +23,7 @@ STATUS: tuple[tuple[type[errors.LdpubError], int], ...] = (
     (errors.RequestTooLarge, 413),
     (errors.UnsupportedMediaType, 415),
     (errors.QueryTimeout, 504),
+    (errors.ClientGone, 499),  # nginx's "client closed request": only the access log sees it
     (errors.Unavailable, 503),
     (errors.QueryError, 400),
     (errors.LdpubError, 500),

@@ -19,10 +19,10 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ldpub import formats, ns
-from ldpub.errors import BadRequest, LdpubError, MethodNotAllowed, RequestTooLarge
+from ldpub.errors import BadRequest, ClientGone, LdpubError, MethodNotAllowed, RequestTooLarge
 from ldpub.formats import content_type
 from ldpub.query import description as sd
-from ldpub.query.executor import QueryExecutor, QueryJob
+from ldpub.query.executor import QueryExecutor, QueryJob, Result
 from ldpub.query.protocol import query_hash, query_request, read_params
 from ldpub.query.seal import INLINE_QUERY_CHARS
 from ldpub.rdf import rdf_answer
@@ -30,7 +30,7 @@ from ldpub.settings import Settings
 from ldpub.void import access_quads, graph_sizes, void_quads
 from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.errors import error_response
-from ldpub.web.render import host_dependent, server_base
+from ldpub.web.render import host_dependent, server_base, trusts_forwarding
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
 TRUNCATED_HEADER = "X-SPARQL-Truncated"  # "true" when result_limit cut the answer
@@ -135,7 +135,7 @@ class SparqlEndpoint:
         media = negotiation.negotiate(request.headers.get("accept"), checked.format, offered)
         job = QueryJob(checked.query, media, checked.default_graphs, checked.named_graphs,
                        self.settings.result_limit, self.settings.result_max_bytes)
-        result = await self.executor.execute(job)
+        result = self.executor.cached(job) or await self.execute_while_connected(request, job)
         headers = {"Vary": "Accept"}
         if checked.unknown_graphs:  # answered as empty graphs; said so, never fetched
             headers[UNKNOWN_GRAPHS_HEADER] = " ".join(f"<{g}>" for g in checked.unknown_graphs)[:2000]
@@ -145,11 +145,43 @@ class SparqlEndpoint:
         return ChunkedResponse(result.body, self.settings.send_timeout, headers=headers,
                                media_type=content_type(media))
 
+    async def execute_while_connected(self, request: Request, job: QueryJob) -> Result:
+        """Evaluate, but stop (and free the worker) as soon as the client hangs up: a closed
+        socket must not keep a query slot for others."""
+        evaluation = asyncio.ensure_future(self.executor.execute(job, client_address(request)))
+        gone = asyncio.ensure_future(wait_for_disconnect(request))
+        try:
+            await asyncio.wait((evaluation, gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not evaluation.done():
+                evaluation.cancel()
+        if not evaluation.done() or evaluation.cancelled():
+            raise ClientGone("The client closed the connection before the answer")
+        return evaluation.result()
+
     async def well_known_void(self, request: Request) -> Response:
         base = server_base(request)
         media = negotiation.negotiate(request.headers.get("accept"), request.query_params.get("format"),
                                       formats.GRAPH_TYPES)
         return await self.rdf_response(request, [q.triple for q in self.dataset_void(base)], media)
+
+
+async def wait_for_disconnect(request: Request) -> None:
+    """Return when the client disconnects (its body is read by then: nothing else comes)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def client_address(request: Request) -> str:
+    """Who asks, for fairness between clients: the peer, or the first X-Forwarded-For address
+    when the peer is a trusted proxy."""
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    if forwarded and trusts_forwarding(request) and len(forwarded) <= 64:
+        return forwarded
+    return request.client.host if request.client else ""
 
 
 class ChunkedResponse(Response):
