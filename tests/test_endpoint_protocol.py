@@ -102,6 +102,26 @@ def test_unknown_protocol_graphs_are_empty_and_never_fetched(endpoint):
     assert bad.status_code == 400 and "not an IRI" in bad.text
 
 
+def test_relative_iris_resolve_against_the_endpoints_iri(endpoint):
+    """Issue 9.6 (W3C protocol test query_content_type_construct): a query without BASE has the
+    endpoint's published IRI (<base>sparql) as its base, whatever Host the client used; the seal
+    resolves FROM and SERVICE targets against it as the engine does."""
+    r = get(endpoint, "CONSTRUCT { <s> <p> 1 } WHERE {}", headers={"Host": "elsewhere.example"})
+    assert r.status_code == 200, r.text
+    (triple,) = ox.parse(r.content, format=ox.RdfFormat.TURTLE)
+    assert triple.subject == ox.NamedNode("https://w3id.org/kz-masimov/s")
+    assert select_values(get(endpoint, "SELECT ?x WHERE { BIND(<id/masimov> AS ?x) }"), "x") == [ID + "masimov"]
+    # BASE in the query still wins
+    assert select_values(get(endpoint, "BASE <http://other.example/a/> SELECT ?x WHERE { BIND(<d> AS ?x) }"), "x") == [
+        "http://other.example/a/d"]
+    # FROM a held graph, written relative: allowed, and it is that graph
+    r = get(endpoint, "SELECT ?o FROM <id/claim/c02> WHERE { ?s ?p ?o } ORDER BY ?o")
+    assert select_values(r, "o") == [ID + "knb", "prime minister"]
+    # SERVICE written relative is the endpoint's own IRI: not allowlisted, refused by its full IRI
+    r = get(endpoint, "SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }")
+    assert r.status_code == 400 and "SERVICE <https://w3id.org/kz-masimov/sparql> is refused" in r.text
+
+
 def test_two_query_parameters_is_400(endpoint):
     r = httpx.get(endpoint.url + "/sparql", params=[("query", "ASK {}"), ("query", "ASK {}")])
     assert r.status_code == 400

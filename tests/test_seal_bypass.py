@@ -304,6 +304,18 @@ def test_relative_service_targets_resolve_as_the_engine_does(base, ref, expected
     assert verdict.services == (expected,)
 
 
+@pytest.mark.parametrize("prologue", ["", "BASE <a/b/> ", "BASE <//127.0.0.1:1/> "])
+@pytest.mark.parametrize("ref", ["c", "", "../../x", "//127.0.0.1:1/x", "?q", "#f"])
+def test_relative_targets_resolve_against_the_given_base_as_the_engine_does(prologue, ref):
+    """The base the engine is given (base_iri: the endpoint's IRI) is the seal's too: without BASE,
+    and under a relative BASE, which the engine resolves against it."""
+    given = "https://w3id.org/kz-masimov/sparql"
+    engine = ox.Store().query(f"{prologue}SELECT ?i WHERE {{ BIND(<{ref}> AS ?i) }}", base_iri=given)
+    (expected,) = [s["i"].value for s in engine]
+    assert inspect_query(f"{prologue}SELECT * WHERE {{ SERVICE <{ref}> {{ }} }}", base=given).services == (expected,)
+    assert inspect_query(f"{prologue}SELECT * FROM <{ref}> WHERE {{ }}", base=given).from_graphs == (expected,)
+
+
 def test_unresolvable_relative_target_is_a_problem():
     assert inspect_query("SELECT * WHERE { SERVICE <x> { } }").problems == ("SERVICE <x>",)
     assert inspect_query("BASE <http://h/> SELECT * WHERE { SERVICE <1a:b> { } }").problems

@@ -24,7 +24,7 @@ from ldpub.query.executor import (
     Result,
     syntax_error,
 )
-from ldpub.query.protocol import predeclared
+from ldpub.query.protocol import predeclared, query_base
 from ldpub.query.worker import EVALUATION_ERROR, OK, READY, SYNTAX_ERROR
 from ldpub.settings import Settings
 
@@ -37,7 +37,7 @@ def worker_command(files: Sequence[str | Path], settings: Settings) -> list[str]
     """The worker's command line: offline unless SERVICE is allowlisted, memory capped."""
     flags = ["--offline"] if workers_offline(settings) else []
     flags += ["--memory-limit", str(settings.worker_memory_limit)]
-    flags += ["--prefixes", json.dumps(dict(predeclared(settings)))]
+    flags += ["--prefixes", json.dumps(dict(predeclared(settings))), "--base", query_base(settings)]
     return [sys.executable, "-m", "ldpub.query.worker", *flags, *(str(f) for f in files)]
 
 

@@ -76,7 +76,7 @@ def check_query(query: str, settings: Settings, held_graphs: Collection[str]) ->
         raise BadRequest("The query is empty")
     if len(query.encode("utf-8", "surrogatepass")) > settings.max_query_length:
         raise RequestTooLarge(f"The query is longer than {settings.max_query_length} bytes (max_query_length)")
-    verdict = inspect_query(query, predeclared(settings))
+    verdict = inspect_query(query, predeclared(settings), query_base(settings))
     if verdict.lexical:
         raise QueryRefused(f"The query is refused: {verdict.lexical}")
     if verdict.update:
@@ -114,6 +114,15 @@ def predeclared(settings: Settings) -> Prefixes:
     """The publication's prefixes (ldpub.ns.prefixes), which every query may use undeclared;
     the query workers are given the same."""
     return tuple(sorted(ns.prefixes(settings).items()))
+
+
+def query_base(settings: Settings) -> str:
+    """The base IRI of a query that declares no BASE: the endpoint's published IRI (<base>sparql),
+    so `CONSTRUCT { <s> <p> 1 } WHERE {}` (W3C protocol test query_content_type_construct) and
+    `<id/x>` work. SPARQL leaves it to the service (RFC 3986 5.1; the protocol tests: "which MAY
+    be the service endpoint"). A fixed IRI, not the URL the client used: an answer never depends
+    on the Host header, and the result cache stays exact. The workers and the seal are given the same."""
+    return settings.iris.sparql
 
 
 def undeclared_prefix(prefix: str) -> str:

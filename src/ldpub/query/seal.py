@@ -26,8 +26,10 @@ the engine may read the same text two ways, the seal refuses rather than guess (
   (which would then start a comment or a string or change nesting) is refused; not in the rows
   of a VALUES block, where the engine reads terms only.
 * A string that does not end (where the engine would read `'''a'` as `''` then `'a'`) is refused.
-* IRIs are resolved as the engine does: without BASE by the engine's IRI parser, with BASE by the
-  engine itself (a tiny query on an empty in-memory store), never by urllib.
+* IRIs are resolved as the engine does: with BASE, or without it under the base IRI the engine is
+  given (the endpoint's, ldpub.query.protocol.query_base), by the engine itself (a tiny query on an
+  empty in-memory store), never by urllib; with neither, by the engine's IRI parser (a relative
+  IRI is then no IRI).
 
 Nothing in pyoxigraph (0.5) lets the seal act where a SERVICE connection is made: Store.query has
 no service handler nor any network option, so the allowlist is enforced here, before evaluation,
@@ -253,15 +255,18 @@ INLINE_QUERY_CHARS = 2048
 Prefixes = tuple[tuple[str, str], ...]  # (prefix, namespace) pairs, hashable for the cache
 
 
-def inspect_query(query: str, predeclared: Prefixes = ()) -> Verdict:
+def inspect_query(query: str, predeclared: Prefixes = (), base: str | None = None) -> Verdict:
     """Report the query's form and its outward clauses (cached for ordinary-size queries).
-    `predeclared`: the prefixes the engine is given besides the query's own PREFIX lines."""
-    return _inspect_cached(query, predeclared) if len(query) <= CACHE_QUERY_CHARS else _inspect(query, predeclared)
+    `predeclared`: the prefixes the engine is given besides the query's own PREFIX lines; `base`:
+    the base IRI it is given (its `base_iri`), which a BASE in the query replaces."""
+    if len(query) <= CACHE_QUERY_CHARS:
+        return _inspect_cached(query, predeclared, base)
+    return _inspect(query, predeclared, base)
 
 
 @lru_cache(maxsize=4096)
-def _inspect_cached(query: str, predeclared: Prefixes) -> Verdict:
-    return _inspect(query, predeclared)
+def _inspect_cached(query: str, predeclared: Prefixes, base: str | None) -> Verdict:
+    return _inspect(query, predeclared, base)
 
 
 _EMPTY_STORE = ox.Store()  # in memory, empty: resolves BASE as the engine does, runs no SERVICE
@@ -307,7 +312,7 @@ def _resolve_against(base: str, raw: str) -> str | None:
     return None
 
 
-def _inspect(query: str, predeclared: Prefixes = ()) -> Verdict:
+def _inspect(query: str, predeclared: Prefixes = (), given_base: str | None = None) -> Verdict:
     form: str | None = None
     update: str | None = None
     services: list[str] = []
@@ -320,7 +325,7 @@ def _inspect(query: str, predeclared: Prefixes = ()) -> Verdict:
         prefixes: dict[str, str] = dict(predeclared)
         undeclared: dict[str, None] = {}
         slashed: str | None = None
-        base: str | None = None
+        base: str | None = given_base
         resolved: dict[tuple[str, str], str | None] = {}  # engine answers under BASE, this query
 
         def text(k: int) -> str:

@@ -60,14 +60,16 @@ def _size(terms: tuple[object, ...]) -> int:
     return sum(len(str(t)) + 8 for t in terms)
 
 
-def evaluate(store: ox.Store, request: dict, prefixes: dict[str, str] | None = None) -> tuple[bool, bytes]:
+def evaluate(store: ox.Store, request: dict, prefixes: dict[str, str] | None = None,
+             base: str | None = None) -> tuple[bool, bytes]:
     """(truncated, body) for one request; raises SyntaxError or other errors from pyoxigraph.
+    `base`: the base IRI of a query without BASE (the endpoint's: ldpub.query.protocol.query_base).
     The answer is cut at `limit` rows (or triples) and at about `max_bytes`: a row count alone
     lets one huge row through."""
     limit = int(request["limit"])
     budget = int(request.get("max_bytes", 16 << 20))
     media_type = request["mt"]
-    result = store.query(request["q"], prefixes=prefixes or None,
+    result = store.query(request["q"], prefixes=prefixes or None, base_iri=base,
                          **_dataset_kwargs(request.get("dg"), request.get("ng")))
     if isinstance(result, ox.QueryBoolean):
         body = result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
@@ -120,12 +122,13 @@ def drop_network() -> bool:
     return False
 
 
-def serve(paths: list[str], inp: BinaryIO, out: BinaryIO, prefixes: dict[str, str] | None = None) -> None:
+def serve(paths: list[str], inp: BinaryIO, out: BinaryIO, prefixes: dict[str, str] | None = None,
+          base: str | None = None) -> None:
     store = load_store(paths)
     write_frame(out, READY, False, str(len(store)).encode())
     while (message := read_frame(inp)) is not None:
         try:
-            truncated, body = evaluate(store, json.loads(message), prefixes or {})
+            truncated, body = evaluate(store, json.loads(message), prefixes or {}, base)
             write_frame(out, OK, truncated, body)
         except SyntaxError as exc:
             write_frame(out, SYNTAX_ERROR, False, str(exc).encode("utf-8", "replace"))
@@ -144,7 +147,7 @@ def limit_memory(megabytes: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """python -m ldpub.query.worker [--offline] [--memory-limit MB] [--prefixes JSON] FILE..."""
+    """python -m ldpub.query.worker [--offline] [--memory-limit MB] [--prefixes JSON] [--base IRI] FILE..."""
     args = list(argv)
     if args[:1] == ["--offline"]:
         args = args[1:]
@@ -156,7 +159,11 @@ def main(argv: list[str]) -> None:
     if args[:1] == ["--prefixes"]:
         prefixes = json.loads(args[1])
         args = args[2:]
-    serve(args, sys.stdin.buffer, sys.stdout.buffer, prefixes)
+    base: str | None = None
+    if args[:1] == ["--base"]:
+        base = args[1]
+        args = args[2:]
+    serve(args, sys.stdin.buffer, sys.stdout.buffer, prefixes, base)
 
 
 if __name__ == "__main__":
