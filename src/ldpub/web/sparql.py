@@ -152,6 +152,8 @@ class SparqlEndpoint:
         gone = asyncio.ensure_future(wait_for_disconnect(request))
         try:
             await asyncio.wait((evaluation, gone), return_when=asyncio.FIRST_COMPLETED)
+            if not evaluation.done() and not gone.result():  # cannot watch: just wait
+                await asyncio.wait((evaluation,))
         finally:
             gone.cancel()
             if not evaluation.done():
@@ -167,12 +169,18 @@ class SparqlEndpoint:
         return await self.rdf_response(request, [q.triple for q in self.dataset_void(base)], media)
 
 
-async def wait_for_disconnect(request: Request) -> None:
-    """Return when the client disconnects (its body is read by then: nothing else comes)."""
+async def wait_for_disconnect(request: Request) -> bool:
+    """True when the client disconnects. The body has been read by then (for a GET, the server
+    may still hand over its empty body once); anything else means this server cannot tell, and
+    the watch ends (False) rather than spin."""
+    skipped = False
     while True:
         message = await request.receive()
         if message["type"] == "http.disconnect":
-            return
+            return True
+        if skipped or message.get("body") or message.get("more_body"):
+            return False
+        skipped = True
 
 
 def client_address(request: Request) -> str:
