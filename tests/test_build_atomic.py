@@ -19,29 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT, copy_project, run_ldpub
 from ldpub.build import publish
 from ldpub.build.dataset import build_dataset
 from ldpub.errors import BuildError
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A triple that validates and changes every dump: the "new" build differs from the previous one,
 # so a dist/ mixing the two fails its checksums.
 LATER = '<https://w3id.org/kz-masimov/id/rebuilt> <http://www.w3.org/2000/01/rdf-schema#label> "a later build" .\n'
-
-
-def copy_project(dest: Path) -> Path:
-    """What a build reads: ontology/, data/, seeds/ and ldpub.toml (a project of its own)."""
-    dest.mkdir(parents=True)
-    for name in ("ontology", "data", "seeds"):
-        shutil.copytree(ROOT / name, dest / name)
-    shutil.copy(ROOT / "ldpub.toml", dest / "ldpub.toml")
-    return dest
-
-
-def ldpub(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ldpub.cli", *args], env={**os.environ, "LDPUB_ROOT": str(root)},
-                          capture_output=True, text=True, timeout=120)
 
 
 def contents(folder: Path) -> dict[str, bytes]:
@@ -78,7 +64,7 @@ def test_a_build_killed_while_writing_leaves_the_previous_dist_whole(tmp_path):
     stray file; the half-written folder is left beside it, and the next build removes it."""
     root = copy_project(tmp_path / "project")
     dist = root / "dist"
-    assert ldpub(root, "build").returncode == 0
+    assert run_ldpub(root, "build").returncode == 0
     previous = contents(dist)
     assert_whole(dist)
     (root / "data" / "zz-later.ttl").write_text(LATER)
@@ -103,25 +89,25 @@ def test_a_build_killed_while_writing_leaves_the_previous_dist_whole(tmp_path):
     assert len(leftovers) == 1 and leftovers[0].startswith("dist.tmp-")
     assert "SHA256SUMS" not in os.listdir(dist.parent / leftovers[0])  # killed half way, as meant
 
-    rebuilt = ldpub(root, "build")
+    rebuilt = run_ldpub(root, "build")
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert beside(dist) == []
     assert_whole(dist)
     assert b"a later build" in (dist / "dataset.nq").read_bytes()
 
 
-@pytest.mark.parametrize("fault", ["violation"])
+@pytest.mark.parametrize("fault", ["violation", "parse error"])
 def test_a_failed_build_leaves_the_previous_dist_untouched(tmp_path, fault):
     root = copy_project(tmp_path / "project")
     dist = root / "dist"
-    assert ldpub(root, "build").returncode == 0
+    assert run_ldpub(root, "build").returncode == 0
     previous, inode = contents(dist), dist.stat().st_ino
     if fault == "violation":
         shutil.copy(FIXTURES / "broken" / "claim-two-statuses.trig", root / "data" / "claims.trig")
     else:
         claims = root / "data" / "claims.trig"
         claims.write_bytes(claims.read_bytes()[:20000])
-    done = ldpub(root, "build")
+    done = run_ldpub(root, "build")
     assert done.returncode == 1
     assert "nothing was written" in done.stderr and "Traceback" not in done.stderr + done.stdout
     assert contents(dist) == previous and dist.stat().st_ino == inode
@@ -192,7 +178,7 @@ def test_a_folder_that_is_not_a_build_is_never_replaced(tmp_path, ldpub_settings
     with pytest.raises(BuildError, match=r"is not a previous build \(it holds 'notes.txt'"):
         build_dataset(ldpub_settings, out)
     assert contents(out) == {"notes.txt": b"keep me"} and beside(out) == []
-    done = ldpub(ROOT, "build", "--out", str(out))
+    done = run_ldpub(ROOT, "build", "--out", str(out))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"ldpub build: {out} is not a previous build")
 
