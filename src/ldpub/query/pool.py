@@ -84,7 +84,12 @@ class Worker:
             *worker_command(files, settings), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert proc.stdin is not None and proc.stdout is not None
-        return await cls(proc, proc.stdin, proc.stdout).ready()
+        try:
+            return await cls(proc, proc.stdin, proc.stdout).ready()
+        except BaseException:  # failed, or cancelled by close(): never leave the process behind
+            if proc.returncode is None:
+                proc.kill()
+            raise
 
     @classmethod
     async def adopt(cls, popen: subprocess.Popen) -> Worker:
@@ -126,10 +131,11 @@ class WorkerPool:
         self.files = [str(f) for f in files]
         self.prespawned = prespawned
         self.settings = settings
-        self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.idle: asyncio.Queue[Worker | None] = asyncio.Queue()  # None: closed, no worker will come
         self.workers: set[Worker] = set()
         self.size = 0  # workers alive or starting
         self.waiting = 0
+        self.closing = False  # close() began: no new query, no new worker
         self._tasks: set[asyncio.Task] = set()
 
     async def start(self) -> None:
@@ -142,13 +148,23 @@ class WorkerPool:
         self.idle.put_nowait(worker)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        """Kill every worker (the queries they run answer 503) and wait for them; idempotent."""
+        self.closing = True
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for worker in self.workers:
+        await asyncio.gather(*tasks, return_exceptions=True)  # a worker being started is killed too
+        workers = list(self.workers)
+        for worker in workers:
             worker.kill()
-        for worker in self.workers:
+        self.idle.put_nowait(None)  # wakes the requests waiting for a worker: 503
+        for worker in workers:
             await worker.proc.wait()
         self.workers.clear()
+
+    def _stopped(self) -> Unavailable:
+        return Unavailable("The server is shutting down: this query was stopped before it finished",
+                           headers={"Retry-After": "5"})
 
     def _grow(self, reap: Worker | None = None) -> None:
         """Start one more worker in the background; it joins the idle queue when loaded."""
@@ -175,7 +191,7 @@ class WorkerPool:
         worker.kill()
         self.workers.discard(worker)
         self.size -= 1
-        if self.size < 1:
+        if self.size < 1 and not self.closing:
             self._grow(reap=worker)
         else:
             task = asyncio.get_running_loop().create_task(worker.proc.wait())
@@ -201,6 +217,8 @@ class WorkerPool:
         return Unavailable(message, headers={"Retry-After": "1"})
 
     async def _acquire(self) -> Worker:
+        if self.closing:
+            raise self._stopped()
         full = self.size >= self.settings.max_concurrent
         if self.idle.empty() and full and self.waiting >= self.settings.max_queued:
             raise self._busy(
@@ -214,15 +232,21 @@ class WorkerPool:
                     # Grow only when a request has really waited: short queries then share few
                     # workers (memory), a long one gets company within GROW_AFTER.
                     try:
-                        return await asyncio.wait_for(self.idle.get(), GROW_AFTER)
+                        worker = await asyncio.wait_for(self.idle.get(), GROW_AFTER)
                     except TimeoutError:
                         if self.size < self.settings.max_concurrent:
                             self._grow()
-                return await self.idle.get()
+                        worker = await self.idle.get()
+                else:
+                    worker = await self.idle.get()
         except TimeoutError:
             raise self._busy("The endpoint is busy: no query slot freed up in time") from None
         finally:
             self.waiting -= 1
+        if worker is None or self.closing:  # close() woke the waiting requests
+            self.idle.put_nowait(None)  # and the next one
+            raise self._stopped()
+        return worker
 
     async def execute(self, job: QueryJob) -> Result:
         worker = await self._acquire()
@@ -238,6 +262,8 @@ class WorkerPool:
                 headers={"X-SPARQL-Timeout": f"{self.settings.query_timeout:g}"},
             ) from None
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            if self.closing:  # close() killed it: the server is stopping, the worker did nothing wrong
+                raise self._stopped() from None
             cause = await self._death_cause(worker)
             log.error("query worker %s died during a query: %s", worker.proc.pid, cause)
             raise Unavailable(f"The query worker died during this query ({cause}); it has been replaced",

@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import resource
+import signal
 import struct
 import sys
 from typing import BinaryIO
@@ -150,6 +151,10 @@ def limit_memory(megabytes: int) -> None:
 
 def main(argv: list[str]) -> None:
     """python -m ldpub.query.worker [--offline] [--memory-limit MB] FILE..."""
+    # The server owns this process's life: it closes stdin or SIGKILLs it. A SIGTERM or Ctrl-C
+    # sent to the whole process group (systemd, a terminal) must not cut the queries it drains.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     args = list(argv)
     if args[:1] == ["--offline"]:
         args = args[1:]

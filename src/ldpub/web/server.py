@@ -19,6 +19,7 @@ from ldpub.query.pool import make_executor, prespawn
 from ldpub.settings import Settings, load_settings
 from ldpub.store import check_source
 from ldpub.web.app import create_app
+from ldpub.web.drain import DrainingServer
 
 DEFAULT_DATASET = "dataset.trig"
 
@@ -75,9 +76,14 @@ def run(args: argparse.Namespace) -> int:
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
-    uvicorn.run(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
-                log_level="info", log_config=None, timeout_graceful_shutdown=2,
-                # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):
-                # uvicorn's own rewriting would hide the peer address that judgement needs.
-                proxy_headers=False)
-    return 0
+    config = uvicorn.Config(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
+                            log_level="info", log_config=None,
+                            # after the drain: the answers still being sent get this long
+                            timeout_graceful_shutdown=2,
+                            # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):
+                            # uvicorn's own rewriting would hide the peer address that judgement needs.
+                            proxy_headers=False)
+    # SIGTERM / Ctrl-C: queries in flight finish (drain_timeout), new ones get 503, then exit 0.
+    server = DrainingServer(config, app.state.drain, app.state.executor, settings.drain_timeout)
+    server.run()
+    return 0 if server.started else 1
