@@ -11,8 +11,8 @@ exchange keeps dist/ a plain folder, so its paths, `rm -rf dist`, `cd dist && sh
 `--out` mean what they meant, and no old targets are left to collect. Where the exchange is not
 available (another OS, an old kernel, a filesystem without it), the previous build is renamed
 aside and the new one into place: two renames with a moment without `<out>` between them; a
-build killed in that moment leaves the previous build aside, and the next build puts it back
-before anything else.
+build killed in that moment leaves the previous build aside (`<out>.old-*`), and the next build
+that gets as far as writing puts it back before it stages anything.
 
 A server holding files of the previous build open keeps reading them whole: deleting a file
 removes its name, not the data of a file still open (POSIX). Its next open sees the new build.
