@@ -53,4 +53,4 @@ bench: venv build
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf dist tests/artifacts bench/results
+	rm -rf dist dist.tmp-* dist.old-* tests/artifacts bench/results

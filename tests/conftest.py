@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -202,3 +203,20 @@ def dist_server(build_result) -> Iterator[ServedProcess]:
     """`ldpub serve` of the freshly built dataset, its dumps under /download/."""
     with serve_process([build_result.out_dir / "dataset.trig"], {"LDPUB_DIST_DIR": str(build_result.out_dir)}) as served:
         yield served
+
+
+# ---------------------------------------------------------------- faults (tests/test_build_atomic.py, tests/test_input_faults.py)
+def copy_project(dest: Path) -> Path:
+    """A project of its own to break: what a build reads (ontology/, data/, seeds/, ldpub.toml).
+    Run the CLI on it with LDPUB_ROOT=dest."""
+    dest.mkdir(parents=True)
+    for name in ("ontology", "data", "seeds"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / "ldpub.toml", dest / "ldpub.toml")
+    return dest
+
+
+def run_ldpub(root: Path, *args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    """`python -m ldpub.cli ARGS` on the project at root, output captured as text."""
+    return subprocess.run([sys.executable, "-m", "ldpub.cli", *args], env={**os.environ, "LDPUB_ROOT": str(root)},
+                          capture_output=True, text=True, timeout=timeout, **kwargs)

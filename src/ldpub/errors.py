@@ -7,7 +7,9 @@ line in that table.
 
     LdpubError
     ├── SettingsError            ldpub.toml or an LDPUB_* variable is wrong
-    ├── BuildError               the sources cannot be built (parse error, violations)
+    ├── BuildError               the sources cannot be built, or dist/ cannot be written
+    │   ├── SourceError          an RDF or text file cannot be read or parsed (file, line, column)
+    │   └── InvalidData          the data does not validate (the report is the message)
     ├── NotFound                 no such resource, file or example query
     ├── NotAcceptable            no offered format matches Accept / format=
     ├── MethodNotAllowed         the method is not one the resource answers
@@ -43,7 +45,17 @@ class SettingsError(LdpubError):
 
 
 class BuildError(LdpubError):
-    """The sources cannot be built or are not valid."""
+    """The sources cannot be built or are not valid, or the output cannot be written."""
+
+
+class SourceError(BuildError):
+    """A source file is missing, unreadable or not valid RDF in its format. The message names the
+    file and, for a parse error, the parser's line and column (also in `detail`). Raised when
+    building and validating, and by `ldpub serve` for the files it is given."""
+
+
+class InvalidData(BuildError):
+    """The data parses but does not validate; the message is the validation report."""
 
 
 class NotFound(LdpubError):

@@ -78,6 +78,9 @@ class Settings:
                                    "the site's public URL (https://host/prefix); when set it wins over "
                                    "Host and X-Forwarded-* in every answer")
     max_header_bytes: int = setting("server", 16384, "request headers larger than this answer 431")
+    drain_timeout: float = setting("server", 10.0,
+                                   "seconds `ldpub serve` lets queries in flight finish after SIGTERM or Ctrl-C "
+                                   "(new ones answer 503); then it stops them and exits")
     forwarded_allow_ips: tuple[str, ...] = setting("endpoint", ("127.0.0.1", "::1"),
                                                    "peers whose X-Forwarded-* headers are believed; \"*\" = any")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ldpub import ns
 from ldpub.build.dataset import build_dataset, validate_files
 from ldpub.build.validate import Report
-from ldpub.errors import BuildError
+from ldpub.errors import BuildError, InvalidData
 from ldpub.settings import load_settings
 
 
@@ -19,11 +20,16 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     settings = load_settings()
+    out = args.out or settings.dist_path
     try:
         result = build_dataset(settings, args.out)
-    except BuildError as err:
+    except InvalidData as err:
         print(err.message)
-        print("ldpub build: FAILED, the data does not validate; nothing was written.")
+        print(f"ldpub build: FAILED, the data does not validate; nothing was written ({out} is as it was).",
+              file=sys.stderr)
+        return 1
+    except BuildError as err:  # a source that cannot be read or parsed, an output that cannot be written
+        print(f"ldpub build: {err.message}; nothing was written ({out} is as it was).", file=sys.stderr)
         return 1
     if args.report:
         print(result.report.text(ns.namespaces(settings)))
@@ -47,7 +53,11 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     settings = load_settings()
-    report = validate_files(settings, args.files or None)
+    try:
+        report = validate_files(settings, args.files or None)
+    except BuildError as err:
+        print(f"ldpub validate: {err.message}", file=sys.stderr)
+        return 1
     if args.quiet:
         report = Report([f for f in report.findings if f.severity == "Violation"], report.shacl_seconds, report.check_seconds)
     print(report.text(ns.namespaces(settings)))

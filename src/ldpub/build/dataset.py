@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +12,12 @@ from pyoxigraph import DefaultGraph, Quad
 
 from ldpub import ns
 from ldpub.build.catalog import void_description
-from ldpub.build.dumps import checksum_file, gzip_bytes, write_bytes
+from ldpub.build.dumps import checksum_file, gzip_bytes
 from ldpub.build.materialise import by_graph
+from ldpub.build.publish import replacing
 from ldpub.build.sources import Sources, context_document, load_sources
 from ldpub.build.validate import Report, validate_quads
-from ldpub.errors import BuildError
+from ldpub.errors import InvalidData
 from ldpub.formats import DUMP_FORMATS
 from ldpub.rdf import jsonld_bytes, rdf_bytes
 from ldpub.settings import Settings
@@ -36,26 +38,27 @@ def graph_counts(quads: list[Quad]) -> dict[str, int]:
     return {("" if isinstance(g, DefaultGraph) else g.value): len(t) for g, t in graphs}
 
 
-def dump_files(sources: Sources) -> dict[str, bytes]:
-    """Every file of dist/ but void.ttl and SHA256SUMS, as bytes."""
+def dump_files(sources: Sources) -> Iterator[tuple[str, bytes]]:
+    """Every file of dist/ but void.ttl and SHA256SUMS: (name, bytes), one at a time, so each is
+    written while the next is serialised."""
     settings, pfx = sources.settings, ns.namespaces(sources.settings)
-    files: dict[str, bytes] = {}
+    context = context_document(settings)
     for fmt in DUMP_FORMATS:
         assert fmt.rdf is not None
         if fmt.rdf == ox.RdfFormat.JSON_LD:
-            data = jsonld_bytes(sources.dataset, context_document(settings))
+            data = jsonld_bytes(sources.dataset, context)
         else:
             data = rdf_bytes(sources.dataset, fmt.rdf, pfx)
-        files[f"dataset.{fmt.suffix}"] = data
-        files[f"dataset.{fmt.suffix}.gz"] = gzip_bytes(data)
-    files["ontology.ttl"] = rdf_bytes(sources.ontology, ox.RdfFormat.TURTLE, pfx)
-    files["shapes.ttl"] = rdf_bytes(sources.shapes, ox.RdfFormat.TURTLE, pfx)
-    files[ns.CONTEXT_FILE] = (settings.ontology_path / ns.CONTEXT_FILE).read_bytes()
-    return files
+        yield f"dataset.{fmt.suffix}", data
+        yield f"dataset.{fmt.suffix}.gz", gzip_bytes(data)
+    yield "ontology.ttl", rdf_bytes(sources.ontology, ox.RdfFormat.TURTLE, pfx)
+    yield "shapes.ttl", rdf_bytes(sources.shapes, ox.RdfFormat.TURTLE, pfx)
+    yield ns.CONTEXT_FILE, (settings.ontology_path / ns.CONTEXT_FILE).read_bytes()
 
 
 def build_dataset(settings: Settings, out_dir: Path | None = None, validate: bool = True) -> BuildResult:
-    """Load, materialise, validate (BuildError on any violation) and write the dist files."""
+    """Load, materialise, validate (InvalidData on any violation) and write the dist files, which
+    replace the previous ones in one step (ldpub.build.publish): nothing is written unless all is."""
     out_dir = Path(out_dir or settings.dist_path)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -66,12 +69,15 @@ def build_dataset(settings: Settings, out_dir: Path | None = None, validate: boo
     report = validate_quads(dataset, sources.shapes, settings) if validate else Report()
     timings["validate"] = time.perf_counter() - t
     if not report.conforms:
-        raise BuildError(report.text(ns.namespaces(settings)))
+        raise InvalidData(report.text(ns.namespaces(settings)))
     t = time.perf_counter()
-    files = dump_files(sources)
-    files["void.ttl"] = void_description(settings, dataset, files, ns.namespaces(settings))
-    files["SHA256SUMS"] = checksum_file(files)
-    paths = {name: write_bytes(out_dir / name, data) for name, data in sorted(files.items())}
+    files: dict[str, bytes] = {}
+    with replacing(out_dir) as stage:
+        for name, data in dump_files(sources):
+            files[name] = stage.write(name, data)
+        files["void.ttl"] = stage.write("void.ttl", void_description(settings, dataset, files, ns.namespaces(settings)))
+        files["SHA256SUMS"] = stage.write("SHA256SUMS", checksum_file(files))
+    paths = {name: out_dir / name for name in sorted(files)}
     timings["write"] = time.perf_counter() - t
     counts_by_graph = graph_counts(dataset)
     counts = {

@@ -1,4 +1,5 @@
-"""The bytes of dist/ beside the RDF itself (ldpub.rdf writes that): gzip, checksums, files.
+"""The bytes of dist/ beside the RDF itself (ldpub.rdf writes that): gzip, checksums.
+(ldpub.build.publish puts the files on disk.)
 
 Everything deterministic: equal input gives equal bytes."""
 
@@ -7,7 +8,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-from pathlib import Path
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -20,12 +20,6 @@ def gzip_bytes(data: bytes) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def write_bytes(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
 
 
 def checksum_file(files: dict[str, bytes]) -> bytes:

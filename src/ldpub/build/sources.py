@@ -15,12 +15,15 @@ from pyoxigraph import Quad
 from ldpub import ns
 from ldpub.build.materialise import materialise
 from ldpub.errors import BuildError
-from ldpub.formats import read_format
 from ldpub.settings import Settings
+from ldpub.store import reading
 
 
 def _parse(path: Path) -> list[Quad]:
-    return list(ox.parse(path=str(path), format=read_format(path)))
+    """The quads of one source file; SourceError (a BuildError) naming the file, and the line and
+    column of a parse error, when it cannot be read or parsed."""
+    with reading(path) as fmt:
+        return list(ox.parse(path=str(path), format=fmt))
 
 
 def canonical(quads: list[Quad]) -> list[Quad]:

@@ -12,7 +12,9 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyshacl
@@ -218,8 +220,9 @@ def _quote_problem(text: str, start: int, end: int, exact: str) -> str | None:
     )
 
 
-def check_quotes(index: Index, texts: dict[str, str], kzm: Terms) -> list[Finding]:
-    """Every claim's quote equals the text of its source at its offsets (code points)."""
+def check_quotes(index: Index, texts: dict[str, str], kzm: Terms, broken: AbstractSet[str] = frozenset()) -> list[Finding]:
+    """Every claim's quote equals the text of its source at its offsets (code points). A source
+    whose text file is `broken` was reported already: its quotes are not checked, nor reported."""
     findings = []
     KZM = kzm.iris.vocab
     for claim in index.subjects_of_type(kzm.Claim):
@@ -233,6 +236,8 @@ def check_quotes(index: Index, texts: dict[str, str], kzm: Terms) -> list[Findin
             if len(exacts) != 1 or start is None or end is None:
                 continue  # missing or repeated parts are reported by SHACL
             if text is None:
+                if any(s.value in broken for s in sources):
+                    continue
                 findings.append(Finding("Violation", claim.value, KZM + "evidence",
                                         "The evidence's source (oa:hasSource) is not an article with a readable kzm:textFile.", "quote"))
                 continue
@@ -269,18 +274,38 @@ def check_blank_nodes(quads: Iterable[Quad]) -> list[Finding]:
     return [Finding("Violation", b, "", "Blank node in the data: every node needs an IRI (docs/modelling.md).", "blank-node") for b in blanks]
 
 
+def read_text_file(path: Path | None, name: str) -> tuple[str | None, bytes]:
+    """(problem, bytes) of an article's kzm:textFile: a sentence saying why it cannot serve as the
+    text (outside the project, missing, not a file, unreadable, not UTF-8), or None and its bytes."""
+    if path is None:
+        return f"The text file {name} is not a file inside the project folder.", b""
+    if not path.exists():
+        return f"The text file {name} does not exist.", b""
+    if not path.is_file():  # a folder, a FIFO (reading it would block): never opened
+        return f"The text file {name} is not a regular file.", b""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return f"The text file {name} cannot be read: {exc.strerror or exc}.", b""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"The text file {name} is not UTF-8: invalid byte at offset {exc.start}.", b""
+    return None, raw
+
+
 def article_texts(index: Index, settings: Settings) -> tuple[dict[str, str], list[Finding]]:
-    """text of every node with kzm:textFile, and sha256 findings."""
+    """Text of every node with kzm:textFile, and the findings on those files (one per file that
+    cannot be used: on the kzm:textFile path; a checksum that differs: on kzm:sha256)."""
     texts: dict[str, str] = {}
     findings = []
     KZM = settings.iris.vocab
     for node, po in sorted(index.union.items(), key=lambda kv: str(kv[0])):
         for path_lit in po.get(NamedNode(KZM + "textFile"), ()):
-            path = confined_path(settings.root, path_lit.value)
-            if path is None or not path.is_file():
-                findings.append(Finding("Violation", node.value, KZM + "textFile", f"The text file {path_lit.value} is not a file inside the project folder.", "sha256"))
+            problem, raw = read_text_file(confined_path(settings.root, path_lit.value), path_lit.value)
+            if problem is not None:
+                findings.append(Finding("Violation", node.value, KZM + "textFile", problem, "sha256"))
                 continue
-            raw = path.read_bytes()
             texts[node.value] = raw.decode("utf-8")
             digest = hashlib.sha256(raw).hexdigest()
             for expected in po.get(NamedNode(KZM + "sha256"), ()):
@@ -293,8 +318,9 @@ def article_texts(index: Index, settings: Settings) -> tuple[dict[str, str], lis
 def extra_checks(quads: list[Quad], settings: Settings) -> list[Finding]:
     index = Index(quads)
     texts, findings = article_texts(index, settings)
+    broken = {f.focus for f in findings if f.path == settings.iris.vocab + "textFile"}  # reported once, here
     kzm = Terms(settings.iris)
-    return findings + check_quotes(index, texts, kzm) + check_provenance(index, kzm) + check_blank_nodes(quads)
+    return findings + check_quotes(index, texts, kzm, broken) + check_provenance(index, kzm) + check_blank_nodes(quads)
 
 
 def validate_quads(quads: Iterable[Quad], shapes: Iterable[Quad], settings: Settings) -> Report:

@@ -88,7 +88,12 @@ class Worker:
             *worker_command(files, settings), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         )
         assert proc.stdin is not None and proc.stdout is not None
-        return await cls(proc, proc.stdin, proc.stdout).ready()
+        try:
+            return await cls(proc, proc.stdin, proc.stdout).ready()
+        except BaseException:  # failed, or cancelled by close(): never leave the process behind
+            if proc.returncode is None:
+                proc.kill()
+            raise
 
     @classmethod
     async def adopt(cls, popen: subprocess.Popen) -> Worker:
@@ -139,6 +144,7 @@ class WorkerPool:
         self.size = 0  # workers alive or starting
         self.waiters: dict[str, deque[asyncio.Future[Worker]]] = {}  # per client, in turn order
         self.running: Counter[str] = Counter()
+        self.closing = False  # close() began: no new query, no new worker
         self._tasks: set[asyncio.Task] = set()
 
     @property
@@ -158,13 +164,27 @@ class WorkerPool:
         self._release(worker)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        """Kill every worker (the queries they run answer 503) and wait for them; idempotent."""
+        self.closing = True
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        for worker in self.workers:
+        await asyncio.gather(*tasks, return_exceptions=True)  # a worker being started is killed too
+        workers = list(self.workers)
+        for worker in workers:
             worker.kill()
-        for worker in self.workers:
+        for queue in self.waiters.values():  # the requests waiting for a worker: 503
+            for future in queue:
+                if not future.done():
+                    future.set_exception(self._stopped())
+        self.waiters.clear()
+        for worker in workers:
             await worker.proc.wait()
         self.workers.clear()
+
+    def _stopped(self) -> Unavailable:
+        return Unavailable("The server is shutting down: this query was stopped before it finished",
+                           headers={"Retry-After": "5"})
 
     def _grow(self, reap: Worker | None = None) -> None:
         """Start one more worker in the background; it joins the idle queue when loaded."""
@@ -191,7 +211,7 @@ class WorkerPool:
         worker.kill()
         self.workers.discard(worker)
         self.size -= 1
-        if self.size < 1:
+        if self.size < 1 and not self.closing:
             self._grow(reap=worker)
         else:
             task = asyncio.get_running_loop().create_task(worker.proc.wait())
@@ -244,10 +264,12 @@ class WorkerPool:
                 return
 
     def _grow_if_waiting(self) -> None:
-        if self.waiting and self.size < self.settings.max_concurrent:
+        if self.waiting and self.size < self.settings.max_concurrent and not self.closing:
             self._grow()
 
     async def _acquire(self, client: str) -> Worker:
+        if self.closing:
+            raise self._stopped()
         settings = self.settings
         mine = self.running[client] + len(self.waiters.get(client, ()))
         if mine >= settings.client_concurrent + settings.client_queued:
@@ -306,6 +328,8 @@ class WorkerPool:
                 headers={"X-SPARQL-Timeout": f"{self.settings.query_timeout:g}"},
             ) from None
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError):
+            if self.closing:  # close() killed it: the server is stopping, the worker did nothing wrong
+                raise self._stopped() from None
             cause = await self._death_cause(worker)
             log.error("query worker %s died during a query: %s", worker.proc.pid, cause)
             raise Unavailable(f"The query worker died during this query ({cause}); it has been replaced",

@@ -7,7 +7,8 @@ for memory and start-up.
 Wire format on stdin/stdout, each message framed by a 4-byte big-endian length:
   request  = UTF-8 JSON {"q": query, "dg": [iri]|null, "ng": [iri]|null, "mt": media type,
                          "limit": int}
-  response = 1 byte kind (0 ok, 1 syntax error, 2 evaluation error, 9 ready)
+  response = 1 byte kind (0 ok, 1 syntax error, 2 evaluation error, 3 the files did not load,
+             9 ready)
              + 1 byte truncated flag + body (serialised result, or a UTF-8 message)
 """
 
@@ -17,17 +18,19 @@ import ctypes
 import json
 import os
 import resource
+import signal
 import struct
 import sys
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from ldpub.errors import SourceError
 from ldpub.formats import rdf_format
 from ldpub.query.results import WRITERS, Row
 from ldpub.store import load_store
 
-OK, SYNTAX_ERROR, EVALUATION_ERROR, READY = 0, 1, 2, 9
+OK, SYNTAX_ERROR, EVALUATION_ERROR, LOAD_ERROR, READY = 0, 1, 2, 3, 9
 _LEN = struct.Struct(">I")
 
 
@@ -124,7 +127,11 @@ def drop_network() -> bool:
 
 def serve(paths: list[str], inp: BinaryIO, out: BinaryIO, prefixes: dict[str, str] | None = None,
           base: str | None = None) -> None:
-    store = load_store(paths)
+    try:
+        store = load_store(paths)
+    except SourceError as exc:  # the server reports it (it loads the same files): no traceback here
+        write_frame(out, LOAD_ERROR, False, exc.message.encode("utf-8", "replace"))
+        return
     write_frame(out, READY, False, str(len(store)).encode())
     while (message := read_frame(inp)) is not None:
         try:
@@ -148,6 +155,10 @@ def limit_memory(megabytes: int) -> None:
 
 def main(argv: list[str]) -> None:
     """python -m ldpub.query.worker [--offline] [--memory-limit MB] [--prefixes JSON] [--base IRI] FILE..."""
+    # The server owns this process's life: it closes stdin or SIGKILLs it. A SIGTERM or Ctrl-C
+    # sent to the whole process group (systemd, a terminal) must not cut the queries it drains.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     args = list(argv)
     if args[:1] == ["--offline"]:
         args = args[1:]

@@ -26,6 +26,7 @@ from ldpub.site.model import Site
 from ldpub.store import load_store
 from ldpub.web import pages
 from ldpub.web.downloads import StaticFiles
+from ldpub.web.drain import Drain
 from ldpub.web.errors import framework_error, ldpub_error
 from ldpub.web.guard import HeaderGuard
 from ldpub.web.log import RequestLog
@@ -74,7 +75,8 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     dataset = load_store(paths)
     if executor is None:
         executor = make_executor(settings, paths)
-    endpoint = SparqlEndpoint(settings, dataset, executor)
+    drain = Drain()
+    endpoint = SparqlEndpoint(settings, dataset, executor, drain)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +92,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     site.state.files = paths
     site.state.dataset = dataset
     site.state.executor = executor
+    site.state.drain = drain  # begun by ldpub.web.drain.DrainingServer on SIGTERM
     site.state.site = Site.for_files(dataset, paths, settings)
     site.router.add_route("/.well-known/void", endpoint.well_known_void, methods=["GET", "HEAD"])
     site.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

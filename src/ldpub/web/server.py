@@ -14,10 +14,12 @@ from pathlib import Path
 
 import uvicorn
 
-from ldpub.formats import read_format
+from ldpub.errors import SourceError
 from ldpub.query.pool import make_executor, prespawn
 from ldpub.settings import Settings, load_settings
+from ldpub.store import check_source
 from ldpub.web.app import create_app
+from ldpub.web.drain import DrainingServer
 
 DEFAULT_DATASET = "dataset.trig"
 
@@ -49,13 +51,12 @@ def default_files(settings: Settings) -> list[Path]:
 
 
 def check_files(files: list[Path]) -> None:
+    """Each file exists, is a regular file and has a known suffix: else one line and exit 1."""
     for f in files:
-        if not f.is_file():
-            raise SystemExit(f"ldpub serve: {f}: no such file")
         try:
-            read_format(f)
-        except ValueError as exc:
-            raise SystemExit(f"ldpub serve: {exc}") from None
+            check_source(f)
+        except SourceError as exc:
+            raise SystemExit(f"ldpub serve: {exc.message}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,13 +67,23 @@ def run(args: argparse.Namespace) -> int:
     first_worker = prespawn(files, settings)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    app = create_app(settings, files, make_executor(settings, files, first_worker))
+    try:
+        app = create_app(settings, files, make_executor(settings, files, first_worker))
+    except SourceError as exc:  # a file that does not parse: one line, and no worker left behind
+        first_worker.kill()
+        first_worker.wait()
+        raise SystemExit(f"ldpub serve: {exc.message}") from None
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
-    uvicorn.run(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
-                log_level="info", log_config=None, timeout_graceful_shutdown=2,
-                # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):
-                # uvicorn's own rewriting would hide the peer address that judgement needs.
-                proxy_headers=False)
-    return 0
+    config = uvicorn.Config(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
+                            log_level="info", log_config=None,
+                            # after the drain: the answers still being sent get this long
+                            timeout_graceful_shutdown=2,
+                            # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):
+                            # uvicorn's own rewriting would hide the peer address that judgement needs.
+                            proxy_headers=False)
+    # SIGTERM / Ctrl-C: queries in flight finish (drain_timeout), new ones get 503, then exit 0.
+    server = DrainingServer(config, app.state.drain, app.state.executor, settings.drain_timeout)
+    server.run()
+    return 0 if server.started else 1

@@ -29,6 +29,7 @@ from ldpub.rdf import rdf_answer
 from ldpub.settings import Settings
 from ldpub.void import access_quads, graph_sizes, void_quads
 from ldpub.web import downloads, negotiation, querypage
+from ldpub.web.drain import Drain
 from ldpub.web.errors import error_response
 from ldpub.web.render import host_dependent, server_base, trusts_forwarding
 
@@ -63,9 +64,11 @@ class SparqlEndpoint:
     """/sparql as a bare ASGI app (no router in front: it is the hot path), and the VoID and
     service description documents that describe it."""
 
-    def __init__(self, settings: Settings, dataset: ox.Store, executor: QueryExecutor) -> None:
+    def __init__(self, settings: Settings, dataset: ox.Store, executor: QueryExecutor,
+                 drain: Drain | None = None) -> None:
         self.settings = settings
         self.executor = executor
+        self.drain = drain or Drain()  # shutting down: new queries answer 503 (ldpub.web.drain)
         self.graph_names = frozenset(g.value for g in dataset.named_graphs())
         # The counts never change while serving: computed once here, not per request or per Host.
         self.void_counts = void_quads(dataset, settings)
@@ -75,11 +78,12 @@ class SparqlEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-        try:
-            response = await self.answer(request)
-        except LdpubError as exc:
-            response = error_response(request, exc)
-        await response(scope, receive, send)
+        with self.drain.tracking():
+            try:
+                response = await self.answer(request)
+            except LdpubError as exc:
+                response = error_response(request, exc)
+            await response(scope, receive, send)
 
     def dataset_void(self, base: str) -> list[ox.Quad]:
         """The dataset's VoID with this server's endpoint and dump URLs (from the Host header)."""
@@ -135,6 +139,7 @@ class SparqlEndpoint:
         media = negotiation.negotiate(request.headers.get("accept"), checked.format, offered)
         job = QueryJob(checked.query, media, checked.default_graphs, checked.named_graphs,
                        self.settings.result_limit, self.settings.result_max_bytes)
+        self.drain.check()
         result = self.executor.cached(job) or await self.execute_while_connected(request, job)
         headers = {"Vary": "Accept"}
         if checked.unknown_graphs:  # answered as empty graphs; said so, never fetched
