@@ -19,6 +19,7 @@ line in that table.
         ├── QuerySyntaxError     the engine's parser refused it (line and column when known)
         ├── QueryEvaluationError the engine could not evaluate it
         ├── RequestTooLarge      the query or body is over the limit
+        ├── RequestTimeout       the body did not arrive within read_timeout
         ├── UnsupportedMediaType a body the endpoint does not read
         ├── QueryTimeout         past query_timeout; the evaluation was killed
         ├── ClientGone           the client left before the answer; the evaluation was stopped
@@ -102,6 +103,10 @@ class QueryEvaluationError(QueryError):
 
 class RequestTooLarge(QueryError):
     """The query or the request body is over the configured limit."""
+
+
+class RequestTimeout(QueryError):
+    """The request's body did not arrive in time."""
 
 
 class UnsupportedMediaType(QueryError):

@@ -78,6 +78,10 @@ class Settings:
                                    "the site's public URL (https://host/prefix); when set it wins over "
                                    "Host and X-Forwarded-* in every answer")
     max_header_bytes: int = setting("server", 16384, "request headers larger than this answer 431")
+    read_timeout: float = setting("server", 10.0,
+                                  "seconds a client may take to send a request's head, or its body; then 408")
+    max_connections: int = setting("server", 1000,
+                                   "open connections (and requests) at once; a request beyond answers 503")
     drain_timeout: float = setting("server", 10.0,
                                    "seconds `ldpub serve` lets queries in flight finish after SIGTERM or Ctrl-C "
                                    "(new ones answer 503); then it stops them and exits")

@@ -21,6 +21,7 @@ STATUS: tuple[tuple[type[errors.LdpubError], int], ...] = (
     (errors.NotAcceptable, 406),
     (errors.MethodNotAllowed, 405),
     (errors.RequestTooLarge, 413),
+    (errors.RequestTimeout, 408),
     (errors.UnsupportedMediaType, 415),
     (errors.QueryTimeout, 504),
     (errors.ClientGone, 499),  # nginx's "client closed request": only the access log sees it

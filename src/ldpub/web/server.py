@@ -19,6 +19,7 @@ from ldpub.query.pool import make_executor, prespawn
 from ldpub.settings import Settings, load_settings
 from ldpub.store import check_source
 from ldpub.web.app import create_app
+from ldpub.web.connections import with_head_deadline
 from ldpub.web.drain import DrainingServer
 
 DEFAULT_DATASET = "dataset.trig"
@@ -74,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
         first_worker.wait()
         raise SystemExit(f"ldpub serve: {exc.message}") from None
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    http = with_head_deadline(settings.read_timeout)
     # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
     config = uvicorn.Config(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
-                            log_level="info", log_config=None,
+                            log_level="info", log_config=None, limit_concurrency=settings.max_connections,
                             # after the drain: the answers still being sent get this long
                             timeout_graceful_shutdown=2,
                             # X-Forwarded-* are ours to judge (render.trusts_forwarding, forwarded_allow_ips):

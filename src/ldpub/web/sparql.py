@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ldpub import formats, ns
-from ldpub.errors import BadRequest, ClientGone, LdpubError, MethodNotAllowed, RequestTooLarge
+from ldpub.errors import BadRequest, ClientGone, LdpubError, MethodNotAllowed, RequestTimeout, RequestTooLarge
 from ldpub.formats import content_type
 from ldpub.query import description as sd
 from ldpub.query.executor import QueryExecutor, QueryJob, Result
@@ -42,19 +42,24 @@ log = logging.getLogger("ldpub.web")
 EXPOSED = [TRUNCATED_HEADER, LIMIT_HEADER, UNKNOWN_GRAPHS_HEADER, "X-SPARQL-Timeout", "Retry-After"]
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 once it passes limit bytes (no unbounded buffering)."""
+async def read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refused with 413 once it passes limit bytes (no unbounded buffering),
+    and with 408 when it has not all arrived within `timeout` seconds."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(f"The request body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise RequestTooLarge(f"The request body is larger than {limit} bytes")
-            chunks.append(chunk)
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise RequestTooLarge(f"The request body is larger than {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"The request body did not arrive within {timeout:g} s (read_timeout): "
+                             f"{size} bytes came", headers={"Connection": "close"}) from None
     except ClientDisconnect:  # the client hung up (or sent broken chunks) mid-body: its fault, not ours
         raise BadRequest("The request body ended early: the connection closed") from None
     return b"".join(chunks)
@@ -123,7 +128,7 @@ class SparqlEndpoint:
         body = b""
         if request.method == "POST":
             # Percent-encoding can triple a query's size; allow for it plus the other parameters.
-            body = await read_body(request, 3 * self.settings.max_query_length + 8192)
+            body = await read_body(request, 3 * self.settings.max_query_length + 8192, self.settings.read_timeout)
         media_in = request.headers.get("content-type", "").split(";")[0].strip().lower()
         coding = request.headers.get("content-encoding", "identity").strip().lower()
         query, pairs = read_params(request.method, media_in, coding, request.scope.get("query_string", b""), body)
