@@ -117,7 +117,8 @@ def test_query_page_runs_an_example(fixture_page):
     assert page.locator("#query-app").count() == 1
     page = fixture_page.open("/query")
     page.select_option("#example", "claims-by-status")
-    assert "kzm:Claim" in page.input_value("#query")
+    assert "kzm:Claim" in page.locator("#editor .cm-content").inner_text()  # the editor shows the example
+    assert "kzm:Claim" in page.input_value("#query")  # and the form's (hidden) textarea has it too
     page.click("#run")
     page.wait_for_selector("table.results tbody tr")
     rows = page.locator("table.results tbody tr")
