@@ -157,9 +157,12 @@ def test_every_example_query_runs_in_the_browser(dist_page):
 
 
 def selected_completion(page):
-    """The completion the editor would accept now (CodeMirror's list, the selected item)."""
+    """The completion the editor would accept now (CodeMirror's list, the selected item). Enter
+    and Tab accept only once the list has stood still for its interactionDelay (75 ms: a list
+    that changed under a key press is not taken), which a person's reaction time always gives."""
     option = page.locator(".cm-tooltip-autocomplete li[aria-selected=true]")
     option.wait_for()
+    page.wait_for_timeout(250)
     return option
 
 
