@@ -7,7 +7,7 @@ PORT ?= 8000
 APT_PACKAGES := raptor2-utils chromium
 BENCH_APT_PACKAGES := wrk
 
-.PHONY: venv sysdeps build validate lint serve test bench clean
+.PHONY: venv sysdeps build validate lint serve test bench clean vendor
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: venv sysdeps lint build
 bench: venv build
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_APT_PACKAGES) >/dev/null; else echo "Run: sudo apt-get install -y $(BENCH_APT_PACKAGES)"; exit 1; fi; }
 	$(BIN)/python bench/run.py
+
+# The query page's editor (CodeMirror 6 + esbuild, pinned in tools/editor/package-lock.json) into
+# src/ldpub/static/vendor/codemirror/, which is committed: only re-run to change its versions.
+vendor:
+	tools/vendor-editor.sh
 
 clean:
 	rm -rf dist dist.tmp-* dist.old-* tests/artifacts bench/results

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -117,7 +118,8 @@ def test_query_page_runs_an_example(fixture_page):
     assert page.locator("#query-app").count() == 1
     page = fixture_page.open("/query")
     page.select_option("#example", "claims-by-status")
-    assert "kzm:Claim" in page.input_value("#query")
+    assert "kzm:Claim" in page.locator("#editor .cm-content").inner_text()  # the editor shows the example
+    assert "kzm:Claim" in page.input_value("#query")  # and the form's (hidden) textarea has it too
     page.click("#run")
     page.wait_for_selector("table.results tbody tr")
     rows = page.locator("table.results tbody tr")
@@ -152,6 +154,108 @@ def test_every_example_query_runs_in_the_browser(dist_page):
             assert page.locator("table.results thead th").count() >= 1, name
     page.screenshot(path=str(ARTIFACTS / "query-last-example.png"), full_page=True)
     dist_page.assert_clean()
+
+
+def selected_completion(page):
+    """The completion the editor would accept now (CodeMirror's list, the selected item). Enter
+    and Tab accept only once the list has stood still for its interactionDelay (75 ms: a list
+    that changed under a key press is not taken), which a person's reaction time always gives."""
+    option = page.locator(".cm-tooltip-autocomplete li[aria-selected=true]")
+    option.wait_for()
+    page.wait_for_timeout(250)
+    return option
+
+
+def length_column(page) -> list[int]:
+    """The ?length column of the table's current page ("12 integer": value and datatype)."""
+    return [int(t.split()[0]) for t in page.locator("table.results tbody td:nth-child(4)").all_inner_texts()]
+
+
+def test_query_editor_completes_runs_sorts_and_pages(fixture_page, site_server):
+    """Issue 9.13: type a query with the keyboard, accepting prefix completions, run it, read the
+    table, sort a column both ways and page through it."""
+    page = fixture_page.open("/query?query=")
+    editor = page.locator("#editor .cm-content")
+    assert page.locator("#query").is_hidden() and editor.inner_text().strip() == ""
+    # CodeMirror's rules come from the vendored stylesheet, none is injected (the CSP forbids it):
+    assert page.evaluate("getComputedStyle(document.querySelector('.cm-editor')).display") == "flex"
+    assert page.locator("style").count() == 0
+    editor.click()
+    page.keyboard.type("PREFIX sko")  # after PREFIX: the publication's prefixes, as declarations
+    assert selected_completion(page).inner_text().startswith("skos:")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("SELECT ?s ?p ?o (STRLEN(STR(?o)) AS ?length) WHERE { ?s ?p ?o OPTIONAL { ?s rdfs")
+    assert selected_completion(page).inner_text().startswith("rdfs:")
+    page.keyboard.press("Tab")  # accepting a prefix in the body declares it too
+    page.keyboard.type("label ?label ")
+    page.keyboard.press("Escape")
+    lines = editor.inner_text().splitlines()
+    assert lines[:2] == ["PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
+                         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"], lines
+    assert lines[2].startswith("SELECT ?s ?p ?o (STRLEN(STR(?o)) AS ?length) WHERE {"), lines
+    assert "?s rdfs:label ?label" in lines[2] and lines[2].rstrip().endswith("}}"), lines  # brackets closed
+    assert page.locator(".tok-keyword", has_text="SELECT").count() == 1  # highlighted
+    query = editor.inner_text()
+    assert page.input_value("#query") == query  # the form's textarea follows the editor
+
+    page.keyboard.press("Control+Enter")  # runs the query from the editor
+    page.wait_for_selector("table.results tbody tr")
+    answer = httpx.post(site_server.url + "/sparql", data={"query": query},
+                        headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    lengths = [int(b["length"]["value"]) for b in answer.json()["results"]["bindings"]]
+    total = len(lengths)
+    assert total > 100
+    assert page.locator("#status").inner_text() == f"{total} results"
+    assert page.locator("table.results thead th").all_inner_texts() == ["?s", "?p", "?o", "?length"]
+    assert page.locator("table.results tbody tr").count() == 50
+    assert page.locator("#page-info").inner_text() == f"rows 1–50 of {total} · page 1 of {-(-total // 50)}"
+    assert page.locator("#prev-page").is_disabled()
+    first = page.locator("table.results tbody tr").first.locator("a").first
+    assert first.get_attribute("href").startswith("/")  # our IRIs link to our pages, root-relative
+
+    header = page.locator("table.results thead th", has_text="?length")
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    assert length_column(page) == sorted(lengths)[:50]
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "descending"
+    descending = sorted(lengths, reverse=True)
+    assert length_column(page) == descending[:50]
+    page.click("#next-page")
+    assert page.locator("#page-info").inner_text().startswith(f"rows 51–100 of {total} · page 2 of")
+    assert length_column(page) == descending[50:100]
+    while page.locator("#next-page").is_enabled():
+        page.click("#next-page")
+    last = total - 50 * ((total - 1) // 50)
+    assert page.locator("table.results tbody tr").count() == last
+    assert length_column(page) == descending[total - last:]
+    page.click("#prev-page")
+    assert page.locator("table.results tbody tr").count() == 50
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "query-editor.png"), full_page=True)
+
+    with page.expect_download() as download:  # the download keeps every row, in the endpoint's order
+        page.click("#dl-csv")
+    csv = Path(download.value.path()).read_text().splitlines()
+    assert csv[0] == "s,p,o,length" and len(csv) == total + 1
+    fixture_page.assert_clean()
+
+
+def test_query_page_without_javascript_submits_the_form(browser, site_server):
+    """The <noscript> path: the textarea is the editor and the form sends the query to /sparql."""
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(site_server.url + "/query?example=claims-by-status")
+        assert page.locator("#query").is_visible() and page.locator(".cm-editor").count() == 0
+        assert "kzm:Claim" in page.input_value("#query")
+        with page.expect_download() as download:  # a machine format: the browser saves it
+            page.click("#run")
+        assert download.value.url.startswith(site_server.url + "/sparql?")
+        assert "sparql-results#" in Path(download.value.path()).read_text()
+    finally:
+        context.close()
 
 
 def test_hostile_labels_never_run(fixture_page):

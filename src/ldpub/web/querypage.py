@@ -1,5 +1,7 @@
-"""The SPARQL query page (GET /sparql from a browser, and /query): a textarea with the example
-queries of data/queries/ ready to pick; static/query.js posts to /sparql and draws the table."""
+"""The SPARQL query page (GET /sparql from a browser, and /query): the example queries of
+data/queries/ ready to pick and a textarea that static/query.js turns into an editor (CodeMirror,
+vendored under static/vendor/codemirror/ by tools/vendor-editor.sh) completing the publication's
+prefixes; it posts to /sparql and draws the table. Without JavaScript the form still submits."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ldpub import ns
 from ldpub.settings import Settings
 from ldpub.web.render import page
 
@@ -50,4 +53,4 @@ def render(request: Request, settings: Settings) -> Response:
         query = selected["query"] if selected else (found[0]["query"] if found else DEFAULT_QUERY)
         selected = selected or (found[0] if found else None)
     return page(request, "query.html", headers={"Vary": "Accept"}, examples=found, query=query,
-                selected=selected["name"] if selected else None)
+                selected=selected["name"] if selected else None, prefixes=ns.prefixes(settings))
