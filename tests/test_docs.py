@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -28,3 +29,12 @@ def test_turtle_examples_parse():
         except (SyntaxError, AssertionError) as err:
             broken.append(f"{name}: {err}")
     assert broken == []
+
+
+def test_the_readmes_first_query_names_its_variables():
+    """Issue 9.11: `SELECT *` gives the columns in the engine's order (o, p, s); the first query a
+    newcomer copies from the README names them, so the answer reads s, p, o."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = next(line for line in readme.splitlines() if "/sparql?query=" in line)
+    query = urllib.parse.unquote_plus(first.split("query=", 1)[1].split("'", 1)[0])
+    assert query.startswith("SELECT ?s ?p ?o"), query

@@ -350,3 +350,23 @@ def test_names_from_claims_are_not_shown_as_plain_names(dist_client):
         assert not any(other in name for name in ld.get("alternateName", [])), ld
         also = re.search(r'<p class="alt">Also called:.*?</p>', html)
         assert also is None or other not in also.group(), also.group()
+
+
+def test_links_to_a_resource_are_listed_once(dist_client):
+    """Issue 9.10: an incoming link stated under a property and its aligned super-property
+    (kzm:location and schema:location) is one row, not two."""
+    for slug in ("cns", "kyzylorda", "karim-masimov", "kazakhstan"):
+        html = dist_client.get(f"/id/{slug}").text
+        start = html.find("Links to this resource")
+        assert start > 0, slug
+        rows = re.findall(r"<tr>(.*?)</tr>", html[start:html.find("</table>", start)], re.S)
+        texts = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+        assert rows and len(texts) == len(set(texts)), (slug, [t for t in texts if texts.count(t) > 1])
+
+
+def test_the_article_view_ends_where_the_article_does(dist_client):
+    """Issue 9.9: the seed keeps the saved page's comment form byte for byte; the article view
+    shows the article only (it ends at kzm:textEnd)."""
+    text = re.sub(r"<[^>]+>", "", dist_client.get("/article").text)
+    assert "enforcement bloc of the country" in text
+    assert "Add comment" not in text and "Your e-mail will not be published" not in text

@@ -109,3 +109,25 @@ def test_sources_exclude_queries_and_tests(ldpub_settings):
     files = {p.relative_to(ldpub_settings.root).as_posix() for p in load_sources(ldpub_settings).files}
     assert all(not f.startswith(("data/queries", "tests")) for f in files)
     assert {"ontology/kzm.ttl", "ontology/shapes.ttl", "data/claims.trig", "data/entities.ttl"} <= files
+
+
+def test_a_quote_past_the_articles_end_is_a_violation(ldpub_settings, built_quads):
+    """Issue 9.9: the article ends at kzm:textEnd (the seed goes on with its comment form). The
+    real quotes all lie before it; moved earlier, the end leaves the last quotes outside the
+    article, and an end past the file is a violation of its own."""
+    text_end = ox.NamedNode(ldpub_settings.iris.term("textEnd"))
+    article = ox.NamedNode(ldpub_settings.iris.article)
+    ends = [q for q in built_quads if q.predicate == text_end]
+    assert [(q.subject, q.object.value) for q in ends] == [(article, "2658")]
+    assert extra_checks(sorted(built_quads, key=str), ldpub_settings) == []
+
+    def findings_with_end(value: str) -> list:
+        quads = [q for q in built_quads if q.predicate != text_end]
+        quads.append(ox.Quad(article, text_end, ox.Literal(value, datatype=ends[0].object.datatype)))
+        return extra_checks(sorted(quads, key=str), ldpub_settings)
+
+    cut = findings_with_end("2600")  # before c25's quote, the article's last sentence
+    assert cut and all(f.check == "quote" for f in cut)
+    assert any("claim/c25" in f.focus for f in cut)
+    past = findings_with_end("99999")
+    assert any("past the end" in f.message for f in past)

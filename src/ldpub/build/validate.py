@@ -306,7 +306,16 @@ def article_texts(index: Index, settings: Settings) -> tuple[dict[str, str], lis
             if problem is not None:
                 findings.append(Finding("Violation", node.value, KZM + "textFile", problem, "sha256"))
                 continue
-            texts[node.value] = raw.decode("utf-8")
+            text = raw.decode("utf-8")
+            # The work ends at kzm:textEnd: a quote past it would come from the page furniture.
+            for end in po.get(NamedNode(KZM + "textEnd"), ()):
+                if end.value.isdigit() and int(end.value) <= len(text):
+                    text = text[:int(end.value)]
+                else:
+                    findings.append(Finding("Violation", node.value, KZM + "textEnd",
+                                            f"kzm:textEnd {end.value} is past the end of {path_lit.value} "
+                                            f"({len(text)} characters).", "sha256"))
+            texts[node.value] = text
             digest = hashlib.sha256(raw).hexdigest()
             for expected in po.get(NamedNode(KZM + "sha256"), ()):
                 if expected.value.lower() != digest:

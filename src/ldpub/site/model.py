@@ -438,7 +438,9 @@ class Site:
         for o in self.objects(self.article_iri, self.iris.term("textFile")):
             text = read_text_file(self.root, o.value)
             if text is not None:
-                return text
+                # Only the work itself: what follows kzm:textEnd is the page's furniture.
+                ends = [int_value(e) for e in self.objects(self.article_iri, self.iris.term("textEnd"))]
+                return text[:ends[0]] if ends and ends[0] is not None else text
         return None
 
     @cached_property

@@ -76,14 +76,17 @@ def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:
     """Default-graph triples pointing at the IRI (the first `limit`), except the claim mentions,
     which the page lists as claims."""
     skip = {site.iris.term("mentionedIn"), site.iris.term("mentions")}
-    out = []
-    for q in site.default(None, None, ox.NamedNode(iri)):
+    out: dict[tuple[str, str], Statement] = {}
+    # The alignment copies (schema:location beside kzm:location) say the same thing: once, under
+    # the most specific property, as the page's own property table does.
+    for q in site.without_entailed(site.default(None, None, ox.NamedNode(iri))):
         if q.predicate.value in skip:
             continue
-        out.append(Statement(site.term(q.subject), site.term(q.predicate), site.term(q.object)))
+        statement = Statement(site.term(q.subject), site.term(q.predicate), site.term(q.object))
+        out.setdefault((term_value(q.subject), statement.predicate.label), statement)
         if len(out) >= limit:
             break
-    return sorted(out, key=lambda s: (s.predicate.label, s.subject.label))
+    return sorted(out.values(), key=lambda s: (s.predicate.label, s.subject.label))
 
 
 def schema_org(site: Site, iri: str) -> dict:
