@@ -109,9 +109,9 @@ class IriScheme:
         """The part of one of our IRIs after the base ('id/cns'); other IRIs come back whole."""
         return iri[len(self.base):] if iri.startswith(self.base) else iri
 
-    def entity_slug(self, iri: str) -> str | None:
-        """'cns' for <base>id/cns; None for an IRI outside id/."""
-        return iri[len(self.ids):] if iri.startswith(self.ids) else None
+    def iri_of_path(self, path: str) -> str:
+        """The canonical IRI a server path names: 'id/cns' (or '/id/cns') is <base>id/cns."""
+        return self.base + path.lstrip("/")
 
     def document(self, iri: str) -> str:
         """The document an IRI is described in: the IRI without its #fragment."""
@@ -141,10 +141,6 @@ class UrlBuilder:
     def url(self, path: str) -> str:
         """A URL of this server: url('sparql'), url('static/site.css')."""
         return self.server + path.lstrip("/")
-
-    def iri_of_path(self, path: str) -> str:
-        """The canonical IRI a server path names ('id/cns' -> <base>id/cns)."""
-        return self.scheme.base + path.lstrip("/")
 
 
 # What may go into the public URL as is. These values come from the client or a proxy, and

@@ -326,8 +326,6 @@ class Site:
         close = difflib.get_close_matches(iri, near, n=count, cutoff=0.5)
         return close
 
-    def iri_of_path(self, path: str) -> str:
-        return self.base + path.lstrip("/")
 
     # ------------------------------------------------------------ terms
     def term(self, node: Any, claims: list[ClaimRef] | None = None) -> Term:

@@ -1,4 +1,5 @@
-"""Routes of the linked-data site (thin: the logic lives in pages.py, render.py, downloads.py).
+"""Routes of the linked-data site (thin: the views live in ldpub.site, rendering and caching in
+web/render.py, files in web/downloads.py).
 
 URL scheme (the canonical base IRI maps to this server's own URL):
   /                      dataset landing page (RDF: the dataset description)
@@ -8,7 +9,7 @@ URL scheme (the canonical base IRI maps to this server's own URL):
   /def[.ext], /shapes[.ext]   the ontology and the SHACL shapes (hash IRIs: /def#Term)
   /<any other path>[.ext]     any other IRI under the base (graph names …); else a 404
   /download/<file>       the dumps of dist/ (also /dumps/<file>)
-  /static/<file>         CSS and the query page's script
+  /static/<file>         CSS, the query page's script and its vendored editor (StaticFiles)
 
 Dereferencing: 200 with content negotiation at the IRI itself (no 303), Vary: Accept and a
 Content-Location naming the format-specific document (/id/cns.ttl). See README.
@@ -25,8 +26,8 @@ from ldpub import formats, ns
 from ldpub.errors import BadRequest, NotFound
 from ldpub.formats import HTML, PAGE_TYPES, TURTLE
 from ldpub.rdf import rdf_answer
-from ldpub.site import model as pages
 from ldpub.site.describe import describe
+from ldpub.site.model import Site
 from ldpub.site.views.article import article_view
 from ldpub.site.views.entity import entity_view
 from ldpub.site.views.landing import landing_view
@@ -43,10 +44,10 @@ SUFFIX = {media: formats.BY_MEDIA_TYPE[media].suffix for media in PAGE_TYPES}
 BY_SUFFIX = {suffix: media for media, suffix in SUFFIX.items()}
 
 
-def split_suffix(site: pages.Site, local: str) -> tuple[str, str | None]:
+def split_suffix(site: Site, local: str) -> tuple[str, str | None]:
     """('id/cns', 'text/turtle') for 'id/cns.ttl' — unless 'id/cns.ttl' is itself an IRI."""
     stem, dot, ext = local.rpartition(".")
-    if dot and ext in BY_SUFFIX and "/" not in ext and not site.exists(site.iri_of_path(local)):
+    if dot and ext in BY_SUFFIX and "/" not in ext and not site.exists(site.iris.iri_of_path(local)):
         return stem, BY_SUFFIX[ext]
     return local, None
 
@@ -94,12 +95,12 @@ def document(request: Request) -> Response:
     site = site_of(request)
     local = iri_path(request)
     try:
-        ox.NamedNode(site.iri_of_path(local))
+        ox.NamedNode(site.iris.iri_of_path(local))
     except ValueError as exc:  # e.g. a '<', '|' or a broken %-escape: no data can use that IRI
         raise BadRequest(f"Bad IRI: the path /{local} does not make a valid IRI under "
                          f"{site.base} ({exc}). Percent-encode such characters.") from None
     local, suffix_media = split_suffix(site, local)
-    iri = site.iri_of_path(local)
+    iri = site.iris.iri_of_path(local)
     media = suffix_media or negotiate(request)
     if not site.exists(iri):
         return not_found(request, site, iri, media)
@@ -112,14 +113,14 @@ def document(request: Request) -> Response:
     return cached(request, rdf_document(request, site, iri, media), media, headers, modified=site.modified)
 
 
-def rdf_document(request: Request, site: pages.Site, iri: str, media: str) -> bytes:
+def rdf_document(request: Request, site: Site, iri: str, media: str) -> bytes:
     """The description of an IRI in an RDF format, built once per (IRI, format): the data never
     changes while serving, and the canonical IRIs in it do not depend on the request."""
     return site.memoised(("rdf", iri, media), lambda: serialize(request, describe(site, iri), media))
 
 
 
-def html_document(request: Request, site: pages.Site, iri: str, headers: dict[str, str]) -> Response:
+def html_document(request: Request, site: Site, iri: str, headers: dict[str, str]) -> Response:
     local = iri[len(site.base):]
     if local in ("def", "shapes"):
         view = site.memoised(("ontology_view", iri), lambda: ontology_view(site, iri))
@@ -129,7 +130,7 @@ def html_document(request: Request, site: pages.Site, iri: str, headers: dict[st
     return page(request, "entity.html", headers=headers, view=view, wikidata=wikidata)
 
 
-def not_found(request: Request, site: pages.Site, iri: str, media: str) -> Response:
+def not_found(request: Request, site: Site, iri: str, media: str) -> Response:
     """A helpful 404 in the negotiated format: close IRIs, the landing page and the endpoint."""
     links = urls(request)
     close = site.near_subjects(iri)
