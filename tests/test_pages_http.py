@@ -17,6 +17,7 @@ from conftest import SITE_FIXTURE, site_client
 from ldpub.linking import client as wdclient
 from ldpub.linking import enrichment
 from ldpub.linking import links as linkfile
+from ldpub.site.views import PAGES
 
 BASE = "https://w3id.org/kz-masimov/"
 RDF_FORMATS = {
@@ -370,3 +371,11 @@ def test_the_article_view_ends_where_the_article_does(dist_client):
     text = re.sub(r"<[^>]+>", "", dist_client.get("/article").text)
     assert "enforcement bloc of the country" in text
     assert "Add comment" not in text and "Your e-mail will not be published" not in text
+
+
+def test_every_page_view_of_the_registry_is_routed(dist_client):
+    """A view module that names a PAGE is a page: no route is written by hand for it."""
+    assert "/article" in {spec.path for spec in PAGES}
+    for spec in PAGES:
+        r = dist_client.get(spec.path)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), spec.path

@@ -17,6 +17,8 @@ Content-Location naming the format-specific document (/id/cns.ttl). See README.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -28,7 +30,7 @@ from ldpub.formats import HTML, PAGE_TYPES, TURTLE
 from ldpub.rdf import rdf_answer
 from ldpub.site.describe import describe
 from ldpub.site.model import Site
-from ldpub.site.views.article import article_view
+from ldpub.site.views import PAGES, Page
 from ldpub.site.views.entity import entity_view
 from ldpub.site.views.landing import landing_view
 from ldpub.site.views.ontology import ontology_view
@@ -167,14 +169,22 @@ def landing(request: Request) -> Response:
                 dumps=downloads.listing(settings), examples=querypage.examples(settings))
 
 
-@router.api_route("/article", methods=GET, include_in_schema=False)
-def article(request: Request) -> Response:
-    site = site_of(request)
-    view = site.memoised("article_view", lambda: article_view(site))
-    if view is None:
-        return page(request, "not_found.html", status=404, iri=settings_of(request).iris.base + "article",
-                    suggestions=[], message="This dataset has no article text to show.")
-    return page(request, "article.html", view=view)
+def view_route(spec: Page) -> Callable[[Request], Response]:
+    """The route of a page view of ldpub.site.views (see its PAGE)."""
+
+    def route(request: Request) -> Response:
+        site = site_of(request)
+        view = site.memoised(("page", spec.path), lambda: spec.view(site))
+        if view is None:
+            return page(request, "not_found.html", status=404, iri=site.iris.iri_of_path(spec.path),
+                        suggestions=[], message=spec.missing)
+        return page(request, spec.template, view=view)
+
+    return route
+
+
+for _spec in PAGES:
+    router.add_api_route(_spec.path, view_route(_spec), methods=GET, include_in_schema=False)
 
 
 @router.api_route("/query", methods=GET, include_in_schema=False)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ldpub.site.model import ClaimRef, Site
 from ldpub.site.text import natural_key
+from ldpub.site.views import Page
 
 
 def article_view(site: Site) -> dict | None:
@@ -64,3 +65,6 @@ def _segments(text: str, start: int, end: int, mentions: list[tuple[int, int, st
         quoted = [c for s, e, c in quotes if s <= a and b <= e]
         out.append({"text": text[a:b], "href": link, "quoted": bool(quoted)})
     return out
+
+
+PAGE = Page("/article", "article.html", article_view, "This dataset has no article text to show.")
