@@ -36,7 +36,7 @@ from ldpub.site.views.landing import landing_view
 from ldpub.site.views.ontology import ontology_view
 from ldpub.site.wikidata import wikidata_comparison
 from ldpub.web import downloads, negotiation, querypage
-from ldpub.web.render import cached, iri_path, page, settings_of, site_of, urls
+from ldpub.web.render import iri_path, page, settings_of, site_of, urls, validated
 
 router = APIRouter()
 GET = ["GET", "HEAD"]
@@ -112,7 +112,7 @@ def document(request: Request) -> Response:
         headers.pop("Vary")
     if media == HTML:
         return html_document(request, site, iri, headers)
-    return cached(request, rdf_document(request, site, iri, media), media, headers, modified=site.modified)
+    return validated(request, rdf_document(request, site, iri, media), media, headers, modified=site.modified)
 
 
 def rdf_document(request: Request, site: Site, iri: str, media: str) -> bytes:
@@ -146,7 +146,7 @@ def not_found(request: Request, site: Site, iri: str, media: str) -> Response:
     quads += [ox.Quad(node, ox.NamedNode(ns.RDFS + "seeAlso"), ox.NamedNode(c)) for c in close]
     quads.append(ox.Quad(node, ox.NamedNode(ns.RDFS + "seeAlso"), ox.NamedNode(settings_of(request).iris.dataset)))
     body = serialize(request, quads, media)
-    return cached(request, body, media, {"Vary": "Accept"}, status=404)
+    return validated(request, body, media, {"Vary": "Accept"}, status=404)
 
 
 # --------------------------------------------------------------------------- routes
@@ -161,7 +161,7 @@ def landing(request: Request) -> Response:
     dataset = settings_of(request).iris.dataset
     if media != HTML and site.exists(dataset):
         body = rdf_document(request, site, dataset, media)
-        return cached(request, body, media, {"Vary": "Accept"}, modified=site.modified)
+        return validated(request, body, media, {"Vary": "Accept"}, modified=site.modified)
     settings = settings_of(request)
     title = settings.title or "Linked data"
     return page(request, "landing.html", headers={"Vary": "Accept"},
@@ -196,7 +196,7 @@ def query_page(request: Request) -> Response:
 def query_file(request: Request, name: str) -> Response:
     for ex in querypage.examples(settings_of(request)):
         if ex["file"] == name:
-            return cached(request, ex["query"].encode(), "application/sparql-query")
+            return validated(request, ex["query"].encode(), "application/sparql-query")
     raise NotFound(f"No example query named {name!r}.")
 
 

@@ -107,9 +107,9 @@ def not_modified(request: Request, etag: str, modified: float | None) -> bool:
     return False
 
 
-def cached(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None,
-           status: int = 200, modified: float | None = None) -> Response:
-    """A response with ETag and Last-Modified; 304 when the client's copy is current."""
+def validated(request: Request, body: bytes, media_type: str, headers: dict[str, str] | None = None,
+              status: int = 200, modified: float | None = None) -> Response:
+    """A response with its validators (ETag, Last-Modified); 304 when the client's copy is current."""
     headers = dict(headers or {})
     etag = etag_for(body, media_type)
     headers["ETag"] = etag
@@ -129,7 +129,7 @@ def page(request: Request, template: str, *, status: int = 200, headers: dict[st
     html = env.get_template(template).render(
         link=links, url=links.url, site=site, settings=settings, request_path=request.url.path,
         **context)
-    return cached(request, html.encode("utf-8"), "text/html", {**HTML_HEADERS, **(headers or {})}, status,
+    return validated(request, html.encode("utf-8"), "text/html", {**HTML_HEADERS, **(headers or {})}, status,
                   site.modified)
 
 
