@@ -6,11 +6,12 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
+from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process, site_client
 from ldpub.formats import FORMATS
 from ldpub.settings import load_settings
 from ldpub.store import load_store
 from ldpub.void import void_quads
+from ldpub.web import sparql
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
@@ -127,3 +128,20 @@ def test_service_description_lists_the_predeclared_prefixes(endpoint):
         "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?p ?n WHERE { ?s sh:declare ?d . ?d sh:prefix ?p ; sh:namespace ?n }")}
     assert ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#") in found
     assert ("kzm", "https://w3id.org/kz-masimov/def#") in found and ("claim", "https://w3id.org/kz-masimov/id/claim/") in found
+
+
+def test_void_and_service_description_are_written_once_per_url_and_format(monkeypatch):
+    """Issue 10.11: VoID and the service description as JSON-LD took 25-35 ms every time; they are
+    written once per public URL and format (a bounded memo: the URL comes from the client)."""
+    calls = []
+    real = sparql.rdf_answer
+    monkeypatch.setattr(sparql, "rdf_answer", lambda *args: calls.append(args[1]) or real(*args))
+    client = site_client([FIXTURES / "site" / "dataset.trig"])
+    for _ in range(3):
+        for path in ("/.well-known/void", "/sparql"):
+            r = client.get(path, headers={"Accept": "application/ld+json"})
+            assert r.status_code == 200 and r.json()
+    assert calls == ["application/ld+json", "application/ld+json"]
+    for i in range(sparql.DOCUMENTS_KEPT + 10):  # many hosts: the memo stays bounded
+        client.get("/.well-known/void", headers={"Accept": "application/ld+json", "Host": f"h{i}.example"})
+    assert len(client.app.state.endpoint.documents) <= sparql.DOCUMENTS_KEPT

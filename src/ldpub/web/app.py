@@ -92,6 +92,7 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     site.state.files = paths
     site.state.dataset = dataset
     site.state.executor = executor
+    site.state.endpoint = endpoint
     site.state.drain = drain  # begun by ldpub.web.drain.DrainingServer on SIGTERM
     site.state.site = Site.for_files(dataset, paths, settings)
     site.router.add_route("/.well-known/void", endpoint.well_known_void, methods=["GET", "HEAD"])
