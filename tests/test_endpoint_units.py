@@ -95,6 +95,28 @@ def test_result_cache_counts_query_text_against_its_bound():
             await cache.execute(QueryJob(big + str(i), "application/sparql-results+json"))
 
     asyncio.run(run())
-    held = sum(len(job.query) + len(result.body) for job, result in cache.entries.items())
+    held = sum(len(job.query) + len(result.body) + len(job.media_type) for job, result in cache.entries.items())
     assert held == cache.size <= 64 * 1024
     assert 0 < len(cache.entries) < 100
+
+
+def test_result_cache_counts_the_graph_iris_of_its_keys():
+    """Issue 10.11: the protocol's graph IRIs are part of the key; a stream of short queries with
+    many long graph IRIs must not grow the cache past its byte bound (it reached 146 MB of 16)."""
+    class Echo:
+        async def execute(self, job: QueryJob, client: str = "") -> Result:
+            return Result(b"{}")
+
+    cache = CachingExecutor(Echo(), max_entries=1000, max_bytes=256 * 1024)
+    graphs = tuple(f"http://example.org/graph/{'g' * 200}/{i}" for i in range(20))  # ~4.5 KB a key
+
+    async def run() -> None:
+        for i in range(200):
+            await cache.execute(QueryJob(f"ASK {{}} #{i}", "application/sparql-results+json", graphs, graphs))
+
+    asyncio.run(run())
+    held = sum(len(job.query) + len(result.body) + len(job.media_type)
+               + sum(len(g) for g in (*job.default_graphs, *job.named_graphs))
+               for job, result in cache.entries.items())
+    assert held == cache.size <= 256 * 1024
+    assert 0 < len(cache.entries) < 200

@@ -109,4 +109,7 @@ class CachingExecutor:
 
 
 def _cost(job: QueryJob, result: Result) -> int:
-    return len(result.body) + len(job.query)
+    """Bytes an entry holds: the answer and everything that keys it (the query text and the
+    protocol's graph IRIs, which a client chooses freely)."""
+    return (len(result.body) + len(job.query) + len(job.media_type)
+            + sum(len(g) for g in (*job.default_graphs, *job.named_graphs)))
