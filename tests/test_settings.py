@@ -77,3 +77,12 @@ def test_the_command_line_says_one_line_not_a_traceback(tmp_path):
     assert done.stderr.strip().splitlines() == [
         f"ldpub validate: {tmp_path / 'ldpub.toml'}: [endpoint]: unknown setting 'query_timeot' "
         "(did you mean 'query_timeout'?)"]
+
+
+def test_ldpub_settings_lists_each_setting_with_its_help(tmp_path):
+    write_toml(tmp_path, "[endpoint]\nquery_timeout = 5\n")
+    done = subprocess.run([sys.executable, "-m", "ldpub.cli", "settings"], capture_output=True, text=True,
+                          timeout=60, env={"LDPUB_ROOT": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert "[endpoint] query_timeout = 5.0\n    seconds of wall clock per query" in done.stdout
+    assert all(f"] {s.name} = " in done.stdout for s in SETTINGS)

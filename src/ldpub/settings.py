@@ -7,6 +7,7 @@ was expected: a typo must never be silently ignored.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import os
 import re
@@ -182,7 +183,7 @@ def _from_env(setting: Setting, raw: str) -> object:
 def _unknown(key: str, where: str) -> SettingsError:
     close = difflib.get_close_matches(key, list(BY_NAME) + list(SECTIONS), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return SettingsError(f"{where}: unknown setting {key!r}{hint}")
+    return SettingsError(f"{where}: unknown setting {key!r}{hint}" if where else f"unknown setting {key!r}{hint}")
 
 
 def read_toml(path: Path) -> dict[str, object]:
@@ -222,3 +223,22 @@ def load_settings(root: Path | None = None, **overrides: object) -> Settings:
 @lru_cache(maxsize=1)
 def default_settings() -> Settings:
     return load_settings()
+
+
+# ---------------------------------------------------------------- `ldpub settings`
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", help="one setting (default: all)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Every setting: its ldpub.toml section, its value in force (after LDPUB_* overrides) and its help."""
+    settings = load_settings()
+    chosen = [s for s in SETTINGS if args.name in (None, s.name)]
+    if not chosen:
+        raise _unknown(args.name, "")
+    for s in chosen:
+        print(f"[{s.section}] {s.name} = {getattr(settings, s.name)!r}\n    {s.help} ({s.expected}; "
+              f"env LDPUB_{s.name.upper()})")
+    return 0
