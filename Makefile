@@ -7,7 +7,7 @@ PORT ?= 8000
 APT_PACKAGES := raptor2-utils chromium
 BENCH_APT_PACKAGES := wrk
 
-.PHONY: venv sysdeps build validate lint serve test bench clean vendor
+.PHONY: venv sysdeps build validate lint serve test bench soak clean vendor
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: venv sysdeps lint build
 bench: venv build
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_APT_PACKAGES) >/dev/null; else echo "Run: sudo apt-get install -y $(BENCH_APT_PACKAGES)"; exit 1; fi; }
 	$(BIN)/python bench/run.py
+
+# Not part of `make test`: 5 minutes of load with attacks mixed in, on loopback (SOAK_SECONDS=60 to
+# shorten). Report in bench/results/soak.txt; exits 1 when a target is missed.
+soak: venv build
+	$(BIN)/python bench/soak.py
 
 # The query page's editor (CodeMirror 6 + esbuild, pinned in tools/editor/package-lock.json) into
 # src/ldpub/static/vendor/codemirror/, which is committed: only re-run to change its versions.

@@ -148,3 +148,33 @@ def test_deep_nesting_is_refused_before_the_engine(capped):
                    headers={"Content-Type": "application/sparql-query"}, timeout=30)
     assert r.status_code == 200 and r.json()["boolean"] is True
     assert capped.log().count("died during a query") == deaths
+
+
+def test_a_client_dropped_for_not_reading_loses_its_connection(tmp_path):
+    """Found by the soak (bench/soak.py): after send_timeout the log said a client that never
+    reads was dropped, but its connection was only closed politely, and a polite close waits for
+    the unsent bytes, which a client that neither reads nor hangs up never takes: the connection
+    stayed open for good, holding a connection slot and megabytes of buffers. With max_connections
+    4, three such clients then shut every other client out (503). Now the connection is cut."""
+    env = {**ENDPOINT_TEST_ENV, "LDPUB_RESULT_CACHE": "0", "LDPUB_QUERY_TIMEOUT": "30", "LDPUB_SEND_TIMEOUT": "1",
+           "LDPUB_MAX_CONNECTIONS": "4"}  # uvicorn counts the asking connection itself: 3 others at most
+    query = urllib.parse.quote(concat_query(18))  # ~11 MB: far more than the socket buffers take
+    with serve_process([FIXTURES / "endpoint.trig"], env=env, log_dir=tmp_path) as served:
+        host, port = served.url.removeprefix("http://").split(":")
+        sockets = []
+        try:
+            for _ in range(3):
+                sock = socket.create_connection((host, int(port)))
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                sockets.append(sock)
+            deadline = time.monotonic() + 60
+            while served.log().count("dropped a client") < 3 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert served.log().count("dropped a client") == 3, served.log()[-2000:]
+            time.sleep(0.5)
+            r = httpx.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=10)
+            assert r.status_code == 200, f"{r.status_code}: the dropped clients still hold their connections"
+        finally:
+            for sock in sockets:
+                sock.close()

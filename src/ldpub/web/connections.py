@@ -1,6 +1,10 @@
 """The HTTP connections themselves (uvicorn's httptools protocol): a client must send each
 request's head within read_timeout, or the connection is answered 408 and closed. A silent
-socket, or headers sent a byte at a time, then cannot hold a connection for good."""
+socket, or headers sent a byte at a time, then cannot hold a connection for good.
+
+Each request's scope also carries a way to cut its connection at once (`scope["extensions"]
+[CONNECTION]["abort"]`): closing politely waits for the unsent bytes, which a client that stopped
+reading never takes."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import asyncio
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+CONNECTION = "ldpub.connection"  # the scope extension holding "abort"
 LATE_HEAD = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n"
              b"Connection: close\r\nContent-Length: %d\r\n\r\n%b")
 
@@ -26,6 +31,7 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self.scope["extensions"] = {CONNECTION: {"abort": self.transport.abort}}
         self._start_head_timer()
 
     def on_headers_complete(self) -> None:
