@@ -219,7 +219,9 @@ def baseline_servers(folder: Path) -> list[Server]:
 
 
 def servers(store_dir: Path) -> list[Server]:
-    ldpub_env = {"LDPUB_ROOT": str(ROOT)}
+    # wrk is one client address standing in for many users: let it use the whole pool, as many
+    # clients would (the per-client limits are for real traffic, and tested in tests/).
+    ldpub_env = {"LDPUB_ROOT": str(ROOT), "LDPUB_CLIENT_CONCURRENT": "8", "LDPUB_CLIENT_QUEUED": "64"}
     return [
         Server("ldpub", [str(BIN / "ldpub"), "serve", "--port", "{port}", str(DATA)], "/sparql", ldpub_env),
         Server("ldpub-nocache", [str(BIN / "ldpub"), "serve", "--port", "{port}", str(DATA)], "/sparql",

@@ -89,6 +89,14 @@ class Settings:
     forwarded_allow_ips: tuple[str, ...] = setting("endpoint", ("127.0.0.1", "::1"),
                                                    "peers whose X-Forwarded-* headers are believed; \"*\" = any")
 
+    def __hash__(self) -> int:
+        # Settings key small caches that run on every request: hash the fields once.
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            self.__dict__["_hash"] = cached
+        return cached
+
     # Derived locations, so callers never join paths by hand.
     @property
     def ontology_path(self) -> Path:

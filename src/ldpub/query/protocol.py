@@ -113,7 +113,7 @@ def check_query(query: str, settings: Settings, held_graphs: Collection[str]) ->
 def predeclared(settings: Settings) -> Prefixes:
     """The publication's prefixes (ldpub.ns.prefixes), which every query may use undeclared;
     the query workers are given the same."""
-    return tuple(sorted(ns.prefixes(settings).items()))
+    return Prefixes(sorted(ns.prefixes(settings).items()))
 
 
 def query_base(settings: Settings) -> str:

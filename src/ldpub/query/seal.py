@@ -252,10 +252,22 @@ CACHE_QUERY_CHARS = 4096  # longer queries are lexed every time: the cache holds
 INLINE_QUERY_CHARS = 2048
 
 
-Prefixes = tuple[tuple[str, str], ...]  # (prefix, namespace) pairs, hashable for the cache
+class Prefixes(tuple[tuple[str, str], ...]):
+    """(prefix, namespace) pairs: a key of the verdict cache on every request, so its hash is
+    computed once."""
+
+    _hash: int | None = None
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = super().__hash__()
+        return self._hash
 
 
-def inspect_query(query: str, predeclared: Prefixes = (), base: str | None = None) -> Verdict:
+NO_PREFIXES = Prefixes()
+
+
+def inspect_query(query: str, predeclared: Prefixes = NO_PREFIXES, base: str | None = None) -> Verdict:
     """Report the query's form and its outward clauses (cached for ordinary-size queries).
     `predeclared`: the prefixes the engine is given besides the query's own PREFIX lines; `base`:
     the base IRI it is given (its `base_iri`), which a BASE in the query replaces."""
@@ -312,7 +324,7 @@ def _resolve_against(base: str, raw: str) -> str | None:
     return None
 
 
-def _inspect(query: str, predeclared: Prefixes = (), given_base: str | None = None) -> Verdict:
+def _inspect(query: str, predeclared: Prefixes = NO_PREFIXES, given_base: str | None = None) -> Verdict:
     form: str | None = None
     update: str | None = None
     services: list[str] = []
