@@ -21,8 +21,8 @@ requests (MAX_REQUESTS) and a hard time limit.
 
 Env: SOAK_SECONDS (loaded phase, default 300), SOAK_QUIET_SECONDS (default 30), SOAK_THINK (mean
 pause of an innocent client, default 0.1 s), SOAK_DATA (default dist/dataset.trig), SOAK_ATTACKERS
-(to look into one cost: a comma-separated subset of the attackers' names, e.g. `lexer,header`, or
-`none`; the others' clients stay innocent-free and idle).
+(to look into one attack's cost: a comma-separated subset of seal, lexer, concat, no_read, header,
+slow, forget_and_nesting, 404_and_host, or `none`; default all).
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ KINDS = {k.name: k for k in [
     kind("home", True, 200),
     kind("dump-range", True, 206),
     kind("not-found", True, 404),  # a mistyped IRI
+    kind("sd-void", True, 200),  # service description or VoID: "poisoned" if another client's Host shows
     kind("atk-seal", False, 400),  # glued SERVICE/FROM keywords and plain SERVICE, aimed at the other listener
     kind("atk-lexer", False, 400),  # 64 KB strings that were quadratic to lex
     kind("atk-concat", False, 200),  # 2^16 copies of an IRI in one row (~2.4 MB)
@@ -118,7 +119,7 @@ KINDS = {k.name: k for k in [
     kind("atk-host", False, 200, 404),  # Host / X-Forwarded-* poisoning; "poisoned" if it shows up
 ]}
 INNOCENT_MIX = {"query": 25, "query-fresh": 10, "query-service": 1, "page-html": 20, "page-ttl": 12,
-                "article": 5, "home": 5, "dump-range": 12, "not-found": 5}
+                "article": 5, "home": 5, "dump-range": 12, "not-found": 5, "sd-void": 2}
 
 
 @dataclass
@@ -435,7 +436,8 @@ async def timed(run: Run, name: str, request: Callable[[], Awaitable[httpx.Respo
     status: int | str = response.status_code
     if check is not None:
         status = check(response) or status
-    run.tally.add(name, status, took, f"{response.status_code} {response.text[:200]!r}")
+    run.tally.add(name, status, took, f"{response.request.method} {response.request.url.path} -> "
+                                      f"{response.status_code} {response.text[:150]!r}")
 
 
 async def innocent(run: Run, address: str, rng: random.Random) -> None:
@@ -510,7 +512,7 @@ async def req_dump_range(run: Run, c: httpx.AsyncClient, rng: random.Random) -> 
             data = b"".join([chunk async for chunk in streamed.aiter_raw()])  # the bytes as sent
         finally:
             await streamed.aclose()
-        return httpx.Response(streamed.status_code, headers=streamed.headers, content=data)
+        return httpx.Response(streamed.status_code, headers=streamed.headers, content=data, request=request)
 
     def check(r: httpx.Response) -> str | None:
         return None if r.status_code != 206 or len(r.content) == want else "206 of the wrong length"
@@ -524,11 +526,20 @@ async def req_not_found(run: Run, c: httpx.AsyncClient, rng: random.Random) -> N
     await timed(run, "not-found", lambda: c.get(run.server.url + path, headers={"Accept": accept}))
 
 
+async def req_sd_void(run: Run, c: httpx.AsyncClient, rng: random.Random) -> None:
+    path = rng.choice(["/sparql", "/.well-known/void"])
+
+    def check(r: httpx.Response) -> str | None:
+        return "poisoned" if EVIL.encode() in r.content else None
+
+    await timed(run, "sd-void", lambda: c.get(run.server.url + path, headers={"Accept": "text/turtle"}), check)
+
+
 INNOCENT_REQUESTS = {
     "query": req_query, "query-fresh": req_query_fresh, "query-service": req_query_service,
     "page-html": page("page-html", "", "text/html"), "page-ttl": page("page-ttl", ".ttl", "*/*"),
     "article": fixed("article", "/article"), "home": fixed("home", "/"),
-    "dump-range": req_dump_range, "not-found": req_not_found,
+    "dump-range": req_dump_range, "not-found": req_not_found, "sd-void": req_sd_void,
 }
 
 
@@ -738,8 +749,15 @@ async def attack_404_and_host(run: Run, address: str, rng: random.Random) -> Non
     letters = "abcdefghijklmnopqrstuvwxyz0123456789-"
 
     def clean(r: httpx.Response) -> str | None:
+        """The VoID and the service description name the host the client used, as documented
+        (private to it: Cache-Control: private, Vary: Host); nothing else may, and markup never."""
         seen = r.content + " ".join(f"{k}: {v}" for k, v in r.headers.items()).encode()
-        return "poisoned" if EVIL.encode() in seen or b"<script>alert" in seen else None
+        if b"<script>alert" in seen:
+            return "poisoned"
+        if EVIL.encode() not in seen:
+            return None
+        private = r.headers.get("cache-control") == "private" and "Host" in r.headers.get("vary", "")
+        return None if r.request.url.path in ("/sparql", "/.well-known/void") and private else "poisoned"
 
     async with client(address) as c:
         turn = 0

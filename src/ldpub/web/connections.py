@@ -31,7 +31,8 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.scope["extensions"] = {CONNECTION: {"abort": self.transport.abort}}
+        extensions = self.scope.get("extensions") or {}
+        self.scope["extensions"] = {**extensions, CONNECTION: {"abort": self.transport.abort}}
         self._start_head_timer()
 
     def on_headers_complete(self) -> None:
