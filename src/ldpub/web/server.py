@@ -75,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
         first_worker.wait()
         raise SystemExit(f"ldpub serve: {exc.message}") from None
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = with_head_deadline(settings.read_timeout)
+    # The head's bound: the headers' (web/guard.py answers within it, saying how large they were)
+    # plus a GET's URL, which may carry a whole percent-encoded query.
+    http = with_head_deadline(settings.read_timeout,
+                              settings.max_header_bytes + 3 * settings.max_query_length + 8192)
     # uvicorn's access log is replaced by ldpub.app.RequestLog (one line with the query hash).
     config = uvicorn.Config(app, host=args.host, port=args.port, loop=loop, http=http, access_log=False,
                             log_level="info", log_config=None, limit_concurrency=settings.max_connections,
