@@ -176,3 +176,10 @@ def test_a_404_suggestion_costs_bounded_work_at_any_size():
         assert f"{BASE}id/thing-{i:06d}" in found
     per_lookup = (time.perf_counter() - start) / 20
     assert per_lookup < 0.05, f"{per_lookup * 1000:.1f} ms per 404 lookup"
+
+
+def test_404_suggestions_compare_names_not_the_shared_base(site: Site):
+    """A typo finds its entity first; a made-up name gets no suggestions, though every IRI of
+    the site shares the same long base (it used to make any name look half alike)."""
+    assert site.near_subjects(f"{BASE}id/karim-masimv")[0] == f"{BASE}id/karim-masimov"
+    assert site.near_subjects(f"{BASE}id/zzzz") == []

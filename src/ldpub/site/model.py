@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -323,8 +324,12 @@ class Site:
         subjects = self._subjects
         at = bisect.bisect_left(subjects, iri)
         near = subjects[max(0, at - pool // 2):at + pool // 2]
-        close = difflib.get_close_matches(iri, near, n=count, cutoff=0.5)
-        return close
+        # Compared past the path they all share: the long common base made every pair look alike
+        # (suggestions for a made-up name) and cost ten times as much.
+        shared = os.path.commonprefix([iri, *near])  # noqa: RUF071 (characters, not path parts, on purpose)
+        cut = max(shared.rfind("/"), shared.rfind("#")) + 1
+        tails = {subject[cut:]: subject for subject in near}
+        return [tails[tail] for tail in difflib.get_close_matches(iri[cut:], list(tails), n=count, cutoff=0.6)]
 
 
     # ------------------------------------------------------------ terms
