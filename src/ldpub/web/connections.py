@@ -11,9 +11,12 @@ reading never takes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+log = logging.getLogger("ldpub.web")
 CONNECTION = "ldpub.connection"  # the scope extension holding "abort"
 LATE_HEAD = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n"
              b"Connection: close\r\nContent-Length: %d\r\n\r\n%b")
@@ -96,3 +99,40 @@ def with_head_deadline(seconds: float, max_head_bytes: int) -> type[HeadDeadline
     """The protocol class uvicorn should use, with this deadline and this bound on a head's bytes
     (request line included)."""
     return type("HeadDeadline", (HeadDeadlineProtocol,), {"head_timeout": seconds, "max_head_bytes": max_head_bytes})
+
+
+def abort_connection(scope: Scope) -> None:
+    """Cut the request's connection at once (see CONNECTION); nothing when the server gave no way."""
+    abort = scope.get("extensions", {}).get(CONNECTION, {}).get("abort")
+    if abort is not None:
+        abort()
+
+
+class SendDeadline:
+    """Each piece of an answer (a page, a slice of a dump or a static file) must be taken by the
+    client within `seconds`, or its connection is cut: a client that never reads holds neither a
+    connection nor the unsent answer for good. What the app sends after the cut is dropped."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        dropped = False
+
+        async def send_within(message: Message) -> None:
+            nonlocal dropped
+            if dropped:
+                return
+            try:
+                async with asyncio.timeout(self.seconds):
+                    await send(message)
+            except TimeoutError:
+                dropped = True
+                log.info("dropped a client that read nothing for %g s: %s", self.seconds, scope["path"])
+                abort_connection(scope)
+
+        await self.app(scope, receive, send_within)
