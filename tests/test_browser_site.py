@@ -96,7 +96,10 @@ def test_landing_entity_article_on_the_built_dataset(dist_page):
     ld = json.loads(page.locator('script[type="application/ld+json"]').text_content())
     assert ld["@id"] == "https://w3id.org/kz-masimov/id/karim-masimov"
 
-    page = dist_page.open("/article", "article")
+    page = dist_page.open("/article", "articles")  # the index; its link reaches the 2017 text
+    page.locator("a.art-link", has_text="On the rise of Karim Masimov").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/article/id/article")
     assert page.locator("a.mention").count() >= 10
     assert page.locator("span.sent").count() >= 5
     assert page.locator("dl.legend .badge").count() >= 3
