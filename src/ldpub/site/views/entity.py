@@ -50,7 +50,7 @@ def entity_view(site: Site, doc: str) -> dict:
         "rows": property_rows(site, doc, skip=header),
         "incoming": incoming_rows(site, doc),
         "claims": claims,
-        "claims_by_article": by_article(claims),
+        "claims_by_article": by_article(site, claims),
         "own_claim": claim_view(site, doc) if site.is_claim(doc) else None,
         "fragments": fragments,
         "wikidata": wikidata_links(site, doc),
@@ -76,14 +76,14 @@ def claim_view(site: Site, claim: str) -> ClaimView:
     )
 
 
-def by_article(claims: list[ClaimView]) -> list[tuple[Term | None, list[ClaimView]]]:
-    """Claims grouped by the article they quote, in the order the articles first appear; claims
-    that quote none come last, under None."""
+def by_article(site: Site, claims: list[ClaimView]) -> list[tuple[Term | None, list[ClaimView]]]:
+    """Claims grouped by the article they quote, in the site's order of the articles; claims that
+    quote none (or an article without a text file) come last."""
     groups: dict[str | None, tuple[Term | None, list[ClaimView]]] = {}
     for c in claims:
-        key = c.article.value if c.article else None
-        groups.setdefault(key, (c.article, []))[1].append(c)
-    return sorted(groups.values(), key=lambda g: g[0] is None)
+        groups.setdefault(c.article.value if c.article else None, (c.article, []))[1].append(c)
+    order = {iri: i for i, iri in enumerate(site.articles)}
+    return [groups[k] for k in sorted(groups, key=lambda k: (order.get(k or "", len(order)), k or ""))]
 
 
 def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:
