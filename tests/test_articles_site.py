@@ -62,13 +62,8 @@ def by_article(claims: dict[str, dict]) -> dict[str, set[str]]:
     return out
 
 
-def test_two_articles_are_built(claims):
-    groups = by_article(claims)
-    assert set(groups) == {FIRST, SECOND}
-    assert len(groups[SECOND]) == 7 and len(groups[FIRST]) >= 30
-
-
 def test_no_claim_of_one_article_is_drawn_on_the_other(two_articles_server, claims):
+    assert set(by_article(claims)) == {FIRST, SECOND} and len(by_article(claims)[SECOND]) == 7  # the build
     index = get(two_articles_server, "/article")
     for article, own in by_article(claims).items():
         view = "/article" + path(article)
@@ -92,6 +87,10 @@ def test_both_texts_are_reached_from_the_article_index(two_articles_server, two_
     second = " ".join(text_of(get(two_articles_server, "/article" + path(SECOND))).split())
     assert "enforcement bloc of the country" in first and "behind closed doors" not in first
     assert "behind closed doors" in second and "enforcement bloc of the country" not in second
+    # a path that names no article with a text is a 404 (never a 500)
+    for bad in ("/article/id/nothing", "/article/id/claim/c01", "/article/%ff", "/article/id/article/"):
+        r = httpx.get(two_articles_server.url + bad, timeout=30)
+        assert r.status_code == 404, bad
 
 
 def test_claim_c01_shows_its_2017_quote(two_articles_server, claims):
@@ -101,20 +100,16 @@ def test_claim_c01_shows_its_2017_quote(two_articles_server, claims):
     assert 'href="/article/id/article"' in page
 
 
-def test_each_second_article_claim_shows_its_own_quote(two_articles_server, claims):
-    own = by_article(claims)[SECOND]
-    for claim in sorted(own):
+def test_each_claim_page_shows_the_quote_from_its_own_article(two_articles_server, claims):
+    """Every claim of both articles (the second article's seven included): its page marks its own
+    quote, taken from its own article's text, and links to that text."""
+    assert len(by_article(claims)[SECOND]) == 7
+    for claim, c in sorted(claims.items()):
         page = get(two_articles_server, path(claim))
         section = page[page.index('class="claim-self"'):]
         marks = [text_of(m) for m in re.findall(r"<mark>(.*?)</mark>", section, re.S)]
-        assert marks[:1] == [claims[claim]["exact"]], claim
-        assert f'href="/article{path(SECOND)}"' in section, claim
-
-
-def test_bad_article_paths_are_404_not_500(two_articles_server):
-    for bad in ("/article/id/nothing", "/article/id/claim/c01", "/article/%ff", "/article/id/article/"):
-        r = httpx.get(two_articles_server.url + bad, timeout=30)
-        assert r.status_code == 404, bad
+        assert marks[:1] == [c["exact"]], claim
+        assert f'href="/article{path(c["article"])}"' in section, claim
 
 
 def test_the_landing_lists_both_articles(two_articles_server, dataset):

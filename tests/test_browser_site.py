@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -291,3 +292,55 @@ def test_rapper_parses_the_negotiated_turtle(site_server):
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
         assert "returned 0 triples" not in done.stderr and "returned" in done.stderr
+
+
+# ---------------------------------------------------------------- issue 11: two articles, status colours as data
+@pytest.fixture
+def two_articles_page(browser, two_articles_server):
+    watched = Watched(browser, two_articles_server.url)
+    yield watched
+    watched.close()
+
+
+def rgb(hex_colour: str) -> str:
+    """'#2e7d32' as the browser's computed 'rgb(46, 125, 50)'."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+FALLBACK = rgb("#757575")  # site.css: --st's initial value
+
+
+def test_status_colours_come_from_the_data_with_a_fallback(two_articles_page, two_articles):
+    """Each status badge is drawn in the status's kzm:statusColour from the served data; a status
+    without one (the fixture's test-uncoloured) in the fallback grey. Then the second article's text
+    in Chromium: its claims' badges in their statuses' colours, and the index leads back to 2017."""
+    store = ox.Store()
+    store.bulk_load(path=str(two_articles.build.out_dir / "dataset.trig"), format=ox.RdfFormat.TRIG)
+    colours = {r["s"].value.rsplit("/", 1)[1]: (r["c"].value if r["c"] else None) for r in store.query(
+        "SELECT ?s ?c WHERE { ?s <http://www.w3.org/2004/02/skos/core#inScheme> <https://w3id.org/kz-masimov/id/status> "
+        "OPTIONAL { ?s <https://w3id.org/kz-masimov/def#statusColour> ?c } }")}
+    assert colours["test-uncoloured"] is None and sum(c is not None for c in colours.values()) >= 9
+
+    page = two_articles_page.open("/def", "statuses-def")
+    for slug, colour in colours.items():
+        badge = page.locator(f"dl.legend .badge.st-{slug}").first
+        drawn = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert drawn == (rgb(colour) if colour else FALLBACK), slug
+
+    page = two_articles_page.open("/article/id/article/fall-of-masimov", "second-article")
+    badges = page.locator("a.badge.mini")
+    assert badges.count() == 7
+    for i in range(badges.count()):
+        slug = next(c[3:] for c in badges.nth(i).get_attribute("class").split() if c.startswith("st-"))
+        assert badges.nth(i).evaluate("e => getComputedStyle(e).backgroundColor") == rgb(colours[slug]), slug
+        assert badges.nth(i).get_attribute("href").startswith("/id/article/fall-of-masimov/claim/")
+    tinted = page.locator("span.sent").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert tinted not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    page.locator("header.top nav a", has_text="Articles").click()
+    page.wait_for_load_state("load")
+    page.locator("a.art-link", has_text="On the rise of Karim Masimov").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/article/id/article")
+    assert page.locator("a.badge.mini[href*='/id/article/fall-of-masimov/']").count() == 0
+    two_articles_page.assert_clean()
