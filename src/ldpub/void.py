@@ -14,11 +14,12 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from ldpub.ns import DCTERMS as DCT
-from ldpub.ns import OA, RDF_TYPE, VOID, XSD_INTEGER
+from ldpub.ns import OA, RDF_TYPE, RDFS, VOID, XSD_INTEGER
 from ldpub.settings import Settings
 
 T = TypeVar("T", ox.Triple, ox.Quad)
 
+RDFS_LABEL = RDFS + "label"
 # Every triple of the dataset once, whichever graph(s) it sits in.
 _ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
 
@@ -188,7 +189,11 @@ def article_subset_quads(store: ox.Store, settings: Settings, ds: ox.NamedNode,
         claims, triples = counts.get(article, (0, 0))
         part = _partition_iri(ds.value, "article", article)
         node = ox.NamedNode(article)
+        labels = sorted(q.object.value for q in store.quads_for_pattern(node, ox.NamedNode(RDFS_LABEL), None,
+                                                                        ox.DefaultGraph()))
+        title = f"the claims of “{labels[0]}”" if labels else f"the claims of <{article}>"
         out += [ox.Quad(ds, _v("subset"), part, graph), ox.Quad(part, RDF_TYPE, _v("Dataset"), graph),
+                ox.Quad(part, ox.NamedNode(DCT + "title"), ox.Literal(title), graph),
                 ox.Quad(part, ox.NamedNode(DCT + "source"), node, graph),
                 ox.Quad(part, _v("exampleResource"), node, graph),
                 ox.Quad(part, ox.NamedNode(DCT + "description"), ox.Literal(
