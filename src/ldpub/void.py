@@ -190,7 +190,8 @@ def article_subset_quads(store: ox.Store, settings: Settings, ds: ox.NamedNode,
         part = _partition_iri(ds.value, "article", article)
         node = ox.NamedNode(article)
         labels = sorted(q.object.value for q in store.quads_for_pattern(node, ox.NamedNode(RDFS_LABEL), None,
-                                                                        ox.DefaultGraph()))
+                                                                        ox.DefaultGraph())
+                        if isinstance(q.object, ox.Literal))
         title = f"the claims of “{labels[0]}”" if labels else f"the claims of <{article}>"
         out += [ox.Quad(ds, _v("subset"), part, graph), ox.Quad(part, RDF_TYPE, _v("Dataset"), graph),
                 ox.Quad(part, ox.NamedNode(DCT + "title"), ox.Literal(title), graph),
