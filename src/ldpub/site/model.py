@@ -277,6 +277,10 @@ class Site:
             return "Wikidata " + local_name(iri)
         return local_name(iri)
 
+    def title(self, fallback: str) -> str:
+        """The dataset's title from the data (its label, e.g. dcterms:title), else `fallback`."""
+        return self.label(self.iris.dataset) if self.has_label(self.iris.dataset) else fallback
+
     def has_label(self, iri: str) -> bool:
         return bool(self._labels.get(iri, {}).get("label"))
 

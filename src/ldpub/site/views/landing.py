@@ -61,7 +61,7 @@ def landing_view(site: Site, title: str) -> dict:
     order = {iri: i for i, iri in enumerate(site.articles)}  # the articles' order; no article last
     return {
         "dataset": dataset if has_dataset else None,
-        "title": (site.label(dataset) if has_dataset and site.has_label(dataset) else title),
+        "title": site.title(title),
         "description": site.comment(dataset) if has_dataset else "",
         "rows": property_rows(site, dataset, skip={RDF + "type"}) if has_dataset else [],
         "stats": void_stats(site, dataset),
