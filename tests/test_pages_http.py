@@ -325,9 +325,9 @@ def test_article_beside_wikidata_when_enriched(wikidata_stand_in, tmp_path):
     client = site_client([SITE_FIXTURE], data_dir=str(data))
     html = client.get("/id/karim-masimov").text
     check_html(html)
-    assert "The article beside Wikidata" in html
+    assert "The articles beside Wikidata" in html
     assert "Karim Massimov@en" in html and "Q9990001" in html
-    assert "The article beside Wikidata" not in client.get("/id/cns").text  # no link, no panel
+    assert "The articles beside Wikidata" not in client.get("/id/cns").text  # no link, no panel
 
 
 def test_head_and_if_modified_since(fixture_client):
