@@ -13,6 +13,7 @@ from ldpub.ns import RDF, RDFS
 from ldpub.rdf import default_triples
 from ldpub.site.describe import describe
 from ldpub.site.model import Site, read_text_file
+from ldpub.site.statuses import status_stylesheet
 from ldpub.site.views.article import article_view
 from ldpub.site.views.articles import articles_view
 from ldpub.site.views.entity import entity_view, schema_org
@@ -186,3 +187,22 @@ def test_a_404_suggestion_costs_bounded_work_at_any_size():
         assert f"{BASE}id/thing-{i:06d}" in found
     per_lookup = (time.perf_counter() - start) / 20
     assert per_lookup < 0.05, f"{per_lookup * 1000:.1f} ms per 404 lookup"
+
+
+def test_status_colours_are_data_and_only_hex_colours_reach_the_stylesheet():
+    """Issue 11: a status's colour is kzm:statusColour; a value that is no '#rrggbb' (it would be
+    written into CSS) is ignored, so that status falls back like one with no colour."""
+    store = ox.Store()
+    colour, in_scheme = ox.NamedNode(BASE + "def#statusColour"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#inScheme")
+    scheme = ox.NamedNode(ID + "status")
+    for name, value in (("good", "#2E7d32"), ("hostile", "red; } body { display: none"), ("none", None)):
+        status = ox.NamedNode(ID + "status/" + name)
+        store.add(ox.Quad(status, in_scheme, scheme))
+        if value:
+            store.add(ox.Quad(status, colour, ox.Literal(value)))
+    site = Site(store, BASE, ROOT)
+    assert {st["slug"]: st["colour"] for st in site.statuses.values()} == {"good": "#2E7d32", "hostile": None,
+                                                                          "none": None}
+    css = status_stylesheet(site)
+    assert ".st-good { --st: #2E7d32; }" in css
+    assert "hostile" not in css and "display" not in css and ".st-none" not in css

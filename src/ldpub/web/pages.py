@@ -180,13 +180,14 @@ def view_route(spec: Page) -> Callable[[Request], Response]:
         site = site_of(request)
         params = dict(request.path_params)
         key = ("page", spec.path, *sorted(params.items()))
-        # Only what exists is kept: a path naming nothing (any string a client sends) is not.
-        view = site.memo.get(key) or spec.view(site, **params)
-        if view is not None:
-            site.memo[key] = view
+        view = site.memo.get(key)
         if view is None:
-            return page(request, "not_found.html", status=404, iri=site.iris.iri_of_path(iri_path(request)),
-                        suggestions=[], message=spec.missing)
+            view = spec.view(site, **params)
+            if view is None:
+                return page(request, "not_found.html", status=404, iri=site.iris.iri_of_path(iri_path(request)),
+                            suggestions=[], message=spec.missing)
+            # Only what exists is kept: a path naming nothing (any string a client sends) is not.
+            site.memo[key] = view
         return page(request, spec.template, view=view)
 
     return route
