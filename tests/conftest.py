@@ -18,8 +18,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ldpub.build.dataset import build_dataset
-from ldpub.build.sources import load_sources
+from ldpub.build.dataset import BuildResult, build_dataset
+from ldpub.build.sources import load_sources, source_files
 from ldpub.settings import load_settings
 from ldpub.web.app import create_app
 
@@ -220,3 +220,37 @@ def run_ldpub(root: Path, *args: str, timeout: float = 120, **kwargs) -> subproc
     """`python -m ldpub.cli ARGS` on the project at root, output captured as text."""
     return subprocess.run([sys.executable, "-m", "ldpub.cli", *args], env={**os.environ, "LDPUB_ROOT": str(root)},
                           capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+# ---------------------------------------------------------------- two articles (issue 11, tests/test_articles_site.py)
+# The one place that says which files make the second article: the shipped data plus these, built
+# together. The claims will be replaced by the authoring form's fixture: change this list only.
+SECOND_ARTICLE = FIXTURES / "second-article-site"
+SECOND_ARTICLE_FILES = [SECOND_ARTICLE / "claims.trig", SECOND_ARTICLE / "uncoloured-status.ttl"]
+SECOND_ARTICLE_IRI = "https://w3id.org/kz-masimov/id/article/fall-of-masimov"
+
+
+@dataclass
+class TwoArticles:
+    data_dir: Path  # data/ of the shipped publication, plus the second article's files
+    build: BuildResult
+
+
+@pytest.fixture(scope="session")
+def two_articles(tmp_path_factory, ldpub_settings) -> TwoArticles:
+    """The shipped data and the second article built into a temporary dist (never the real one)."""
+    data = tmp_path_factory.mktemp("two-articles-data")
+    for path in [*source_files(ldpub_settings)[1], *SECOND_ARTICLE_FILES]:
+        (data / f"{path.parent.name}-{path.name}").symlink_to(path)
+    (data / "queries").symlink_to(ldpub_settings.data_path / "queries")
+    settings = load_settings(ROOT, data_dir=str(data))
+    return TwoArticles(data, build_dataset(settings, tmp_path_factory.mktemp("two-articles-dist")))
+
+
+@pytest.fixture(scope="session")
+def two_articles_server(two_articles) -> Iterator[ServedProcess]:
+    """`ldpub serve` (real uvicorn) of the two-article build."""
+    out = two_articles.build.out_dir
+    env = {"LDPUB_DIST_DIR": str(out), "LDPUB_DATA_DIR": str(two_articles.data_dir)}
+    with serve_process([out / "dataset.trig"], env) as served:
+        yield served

@@ -10,7 +10,13 @@ url_builder.py): every IRI or URL of ours is made here, nowhere else.
     <base>sparql                   the endpoint
 
 On a server, an IRI under the base maps to the same path under the server's public URL
-(`UrlBuilder`), which honours X-Forwarded-* only when the settings say to believe them.
+(`UrlBuilder`), which honours X-Forwarded-* only when the settings say to believe them. The site's
+own pages that are not IRIs:
+
+    /article                       the index of the articles
+    /article/<path>                the annotated text of the article whose IRI is <base><path>
+                                   (/article/id/article, /article/id/article/<slug>)
+    /statuses.css                  the status colours, from the ontology
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# Paths of the site's pages that are not IRIs (see the module docstring): routes and links read these.
+ARTICLES = "article"
+STATUS_CSS = "statuses.css"
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,19 @@ class UrlBuilder:
     def url(self, path: str) -> str:
         """A URL of this server: url('sparql'), url('static/site.css')."""
         return self.server + path.lstrip("/")
+
+    def articles(self) -> str:
+        """The index of the articles."""
+        return self.url(ARTICLES)
+
+    def article_text(self, iri: str) -> str | None:
+        """The annotated text of an article of ours: /article/<its path under the base>. None for
+        an IRI outside the base (the site has no text view for it)."""
+        return self.url(f"{ARTICLES}/{self.scheme.local(iri)}") if self.scheme.is_ours(iri) else None
+
+    def status_css(self) -> str:
+        """The stylesheet of the status colours."""
+        return self.url(STATUS_CSS)
 
 
 # What may go into the public URL as is. These values come from the client or a proxy, and
