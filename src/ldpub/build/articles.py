@@ -1,7 +1,7 @@
 """Articles: one folder each under data/articles/ (README, "Publish your next article").
 
     article.toml      title, author, date, licence… and the SHA-256 of the text (docs/modelling.md)
-    article.txt       the exact text (or `text = "…"` pointing at it, relative to the folder)
+    article.txt       the exact text (or `text = "…"`: its path in the project, as kzm:textFile has it)
     *.toml            claims in the compact form: one [[claim]] record each
     *.ttl             entities new with this article (shared ones stay in data/entities.ttl)
 
@@ -24,9 +24,10 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from ldpub import ns
 from ldpub.build.text import nearest_passage, occurrences, paragraph_of
+from ldpub.build.validate import read_text_file
 from ldpub.errors import BuildError
 from ldpub.ns import DCTERMS, OA, PROV, RDF_TYPE, RDFS, SCHEMA, XSD
-from ldpub.settings import Settings
+from ldpub.settings import Settings, confined_path
 from ldpub.store import reading
 
 ARTICLE_FILE = "article.toml"
@@ -110,11 +111,12 @@ def load_article(folder: Path, settings: Settings) -> Article:
         raise BuildError(f"{path}: `title` is missing")
     slug = None if meta.get("first-article") is True else folder.name
     iris = settings.iris
-    text_path = (folder / str(meta.get("text", TEXT_FILE))).resolve()
-    try:
-        text = text_path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BuildError(f"{path}: the text {text_path} cannot be read as UTF-8: {exc}") from None
+    text_path = (settings.root / meta["text"] if "text" in meta else folder / TEXT_FILE).resolve()
+    name = os.path.relpath(text_path, settings.root.resolve())
+    problem, raw = read_text_file(confined_path(settings.root, name), name)
+    if problem:  # the claims' offsets come from the text: without it nothing can be placed
+        raise BuildError(f"{path}: {problem} The article's quotes cannot be placed without it.")
+    text = raw.decode("utf-8")
     end = meta.get("text-end")
     if isinstance(end, int) and 0 <= end <= len(text):
         text = text[:end]
@@ -139,10 +141,7 @@ def _description(article: Article, settings: Settings, terms: Terms) -> list[Qua
     meta, path, lang = article.meta, article.folder / ARTICLE_FILE, article.language
     kzm = settings.iris.term
     s = NamedNode(article.iri)
-    try:
-        text_file = article.text_path.relative_to(settings.root.resolve()).as_posix()
-    except ValueError:
-        text_file = os.path.relpath(article.text_path, settings.root)  # validation reports it as outside
+    text_file = Path(os.path.relpath(article.text_path, settings.root.resolve())).as_posix()
     triples: list[tuple[str, Any]] = [
         (RDF_TYPE.value, NamedNode(SCHEMA + "Article")), (RDF_TYPE.value, NamedNode(PROV + "Entity")),
         (SCHEMA + "name", Literal(meta["title"], language=lang)), (RDFS + "label", Literal(meta["title"], language=lang)),
