@@ -220,3 +220,18 @@ def run_ldpub(root: Path, *args: str, timeout: float = 120, **kwargs) -> subproc
     """`python -m ldpub.cli ARGS` on the project at root, output captured as text."""
     return subprocess.run([sys.executable, "-m", "ldpub.cli", *args], env={**os.environ, "LDPUB_ROOT": str(root)},
                           capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+# ---------------------------------------------------------------- a publication of two articles
+SECOND_ARTICLE = FIXTURES / "second-article" / "fall-of-karim-masimov"
+
+
+@pytest.fixture(scope="session")
+def two_article_publication(tmp_path_factory):
+    """The real data plus the second (test) article, tests/fixtures/second-article, built into the
+    temporary project's dist/. Returns that project's settings (settings.dist_path is the build)."""
+    root = copy_project(tmp_path_factory.mktemp("two-articles") / "project")
+    shutil.copytree(SECOND_ARTICLE, root / "data" / "articles" / SECOND_ARTICLE.name)
+    settings = load_settings(root)
+    build_dataset(settings, settings.dist_path)
+    return settings

@@ -25,7 +25,14 @@ def occurrences(text: str, quote: str) -> list[int]:
 
 
 def nearest_passage(text: str, quote: str) -> tuple[int, str]:
-    """(offset, passage): the stretch of `text`, as long as `quote`, around their longest common run."""
+    """(offset, passage): the stretch of `text` most like `quote`: found around their longest common
+    run, and bounded by the first and last runs they share there."""
     match = SequenceMatcher(None, text, quote, autojunk=False).find_longest_match(0, len(text), 0, len(quote))
-    start = max(0, match.a - match.b)
-    return start, text[start:start + len(quote)]
+    lo, hi = max(0, match.a - match.b - len(quote) // 2), min(len(text), match.a - match.b + len(quote) * 3 // 2)
+    blocks = [b for b in SequenceMatcher(None, text[lo:hi], quote, autojunk=False).get_matching_blocks() if b.size]
+    if not blocks:
+        return lo, text[lo:lo + len(quote)]
+    first, last = blocks[0], blocks[-1]
+    start = max(0, lo + first.a - first.b)
+    end = min(len(text), lo + last.a + last.size + len(quote) - last.b - last.size)
+    return start, text[start:end]
