@@ -222,3 +222,21 @@ def test_who_holds_which_post_as_of_the_articles_date(two_store, two_article_pub
     finally:
         two_store.remove(ox.Quad(article, ox.NamedNode(SCHEMA + "datePublished"),
                                  ox.Literal("2022-01-04", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))))
+
+
+def test_example_queries_say_which_article_each_row_comes_from(two_store):
+    """Every example query with a ?claim column has an ?article column beside it, and in the
+    two-article publication each row's article is the one the claim's IRI belongs to."""
+    queries = sorted((ROOT / "data" / "queries").glob("*.rq"))
+    with_claims = [q for q in queries if re.search(r"^SELECT[^\n]* \?claim(?=\s|$)", q.read_text(encoding="utf-8"), re.MULTILINE)]
+    assert len(with_claims) >= 15
+    seen_second = 0
+    for path in with_claims:
+        result = two_store.query(path.read_text(encoding="utf-8"))
+        assert "article" in [v.value for v in result.variables], path.name
+        for row in result:
+            claim, article = row["claim"].value, row["article"].value
+            expected = f"{BASE}id/article/{SLUG}" if claim.startswith(f"{BASE}id/article/{SLUG}/") else f"{BASE}id/article"
+            assert article == expected, (path.name, claim, article)
+            seen_second += article != f"{BASE}id/article"
+    assert seen_second >= 9  # the second article's claims show up (08 lists all of them)
