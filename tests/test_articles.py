@@ -240,3 +240,27 @@ def test_example_queries_say_which_article_each_row_comes_from(two_store):
             assert article == expected, (path.name, claim, article)
             seen_second += article != f"{BASE}id/article"
     assert seen_second >= 9  # the second article's claims show up (08 lists all of them)
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ('date = "8 January 2022"', '`date` = \'8 January 2022\' must be a date written YYYY-MM-DD, without quotes'),
+    ("text-end = -1", "`text-end` = -1 must be a whole number of characters"),
+    ('titel = "x"', "unknown key(s) titel"),
+], ids=["date-as-words", "negative-end", "misspelt-key"])
+def test_bad_metadata_is_one_line_naming_the_key(tmp_path, line, says):
+    root, path = project_with_article(tmp_path, "")
+    meta = path.with_name("article.toml")
+    meta.write_text(meta.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    done = run_ldpub(root, "build")
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"ldpub build: {meta}: ") and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_validate_takes_article_folders(ldpub_settings):
+    """`ldpub validate FILE|FOLDER…`: the data files, the first article and the second one's folder."""
+    _, data_files = source_files(ldpub_settings)
+    done = run_ldpub(ROOT, "validate", "--quiet", *map(str, data_files), *map(str, article_folders(ldpub_settings)),
+                     str(SECOND_ARTICLE))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Validation: CONFORMS")

@@ -16,6 +16,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,26 @@ def article_folders(settings: Settings) -> list[Path]:
     return sorted(p.parent for p in settings.articles_path.glob(f"*/{ARTICLE_FILE}"))
 
 
+def _check_meta(path: Path, meta: dict[str, Any]) -> None:
+    """The types article.toml's values must have; BuildError naming the key otherwise."""
+    def bad(key: str, what: str) -> BuildError:
+        return BuildError(f"{path}: `{key}` = {meta[key]!r} must be {what}")
+    for key in ("language", "text", "sha256", "author", "publisher", "url", "licence", "comment"):
+        if key in meta and not isinstance(meta[key], str):
+            raise bad(key, "a string")
+    if "text-end" in meta and (not isinstance(meta["text-end"], int) or isinstance(meta["text-end"], bool) or meta["text-end"] < 0):
+        raise bad("text-end", "a whole number of characters (code points)")
+    for key in ("date", "not-published-before"):
+        if key in meta and not (isinstance(meta[key], date) and not isinstance(meta[key], datetime)):
+            raise bad(key, "a date written YYYY-MM-DD, without quotes")
+    if "about" in meta and not (isinstance(meta["about"], list) and all(isinstance(a, str) for a in meta["about"])):
+        raise bad("about", 'a list of prefixed names or <IRIs>, e.g. ["id:karim-masimov"]')
+    if "defaults" in meta and not isinstance(meta["defaults"], dict):
+        raise bad("defaults", "a table ([defaults])")
+    if "first-article" in meta and not isinstance(meta["first-article"], bool):
+        raise bad("first-article", "true or false")
+
+
 def load_article(folder: Path, settings: Settings) -> Article:
     path = folder / ARTICLE_FILE
     meta = _read_toml(path)
@@ -109,6 +130,7 @@ def load_article(folder: Path, settings: Settings) -> Article:
         raise BuildError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_ARTICLE_KEYS))})")
     if not isinstance(meta.get("title"), str) or not meta["title"].strip():
         raise BuildError(f"{path}: `title` is missing")
+    _check_meta(path, meta)
     slug = None if meta.get("first-article") is True else folder.name
     iris = settings.iris
     text_path = (settings.root / meta["text"] if "text" in meta else folder / TEXT_FILE).resolve()
@@ -189,6 +211,11 @@ def claims_quads(article: Article, path: Path, settings: Settings) -> list[Quad]
     unknown = sorted(set(doc) - _FILE_KEYS)
     if unknown:
         raise BuildError(f"{path}: unknown top-level key(s) {', '.join(unknown)} (known: {', '.join(sorted(_FILE_KEYS))})")
+    for key in ("prefixes", "defaults"):
+        if not isinstance(doc.get(key, {}), dict):
+            raise BuildError(f"{path}: `{key}` must be a table ([{key}])")
+    if not isinstance(doc.get("claim", []), list) or not all(isinstance(r, dict) for r in doc.get("claim", [])):
+        raise BuildError(f"{path}: claims are written as [[claim]] tables, one per claim")
     terms = Terms({**ns.namespaces(settings), **doc.get("prefixes", {})}, article.claims_base)
     defaults = {**article.meta.get("defaults", {}), **doc.get("defaults", {})}
     bad_defaults = sorted(set(defaults) - _DEFAULT_KEYS)
