@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from ldpub.build.dataset import BuildResult, build_dataset
 from ldpub.build.sources import load_sources, source_files
-from ldpub.settings import load_settings
+from ldpub.settings import Settings, load_settings
 from ldpub.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,35 +222,39 @@ def run_ldpub(root: Path, *args: str, timeout: float = 120, **kwargs) -> subproc
                           capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
-# ---------------------------------------------------------------- two articles (issue 11, tests/test_articles_site.py)
-# The one place that says which files make the second article: the shipped data plus these, built
-# together. The claims will be replaced by the authoring form's fixture: change this list only.
-SECOND_ARTICLE = FIXTURES / "second-article-site"
-SECOND_ARTICLE_FILES = [SECOND_ARTICLE / "claims.trig", SECOND_ARTICLE / "uncoloured-status.ttl"]
-SECOND_ARTICLE_IRI = "https://w3id.org/kz-masimov/id/article/fall-of-masimov"
+# ---------------------------------------------------------------- a publication of two articles (issue 11)
+# The one place that says what makes it: the shipped project, plus the second (test) article in the
+# compact form and a status with no colour (the site's fallback; used by no claim).
+SECOND_ARTICLE = FIXTURES / "second-article" / "fall-of-karim-masimov"
+SECOND_ARTICLE_IRI = "https://w3id.org/kz-masimov/id/article/fall-of-karim-masimov"
+UNCOLOURED_STATUS = FIXTURES / "second-article" / "uncoloured-status.ttl"
 
 
 @dataclass
 class TwoArticles:
-    data_dir: Path  # data/ of the shipped publication, plus the second article's files
+    settings: Settings  # of the temporary project; settings.dist_path is the build
     build: BuildResult
 
 
 @pytest.fixture(scope="session")
-def two_articles(tmp_path_factory, ldpub_settings) -> TwoArticles:
-    """The shipped data and the second article built into a temporary dist (never the real one)."""
-    data = tmp_path_factory.mktemp("two-articles-data")
-    for path in [*source_files(ldpub_settings)[1], *SECOND_ARTICLE_FILES]:
-        (data / f"{path.parent.name}-{path.name}").symlink_to(path)
-    (data / "queries").symlink_to(ldpub_settings.data_path / "queries")
-    settings = load_settings(ROOT, data_dir=str(data))
-    return TwoArticles(data, build_dataset(settings, tmp_path_factory.mktemp("two-articles-dist")))
+def two_articles(tmp_path_factory) -> TwoArticles:
+    """The real data plus the second article, built into a temporary project's dist/ (never the real one)."""
+    root = copy_project(tmp_path_factory.mktemp("two-articles") / "project")
+    shutil.copytree(SECOND_ARTICLE, root / "data" / "articles" / SECOND_ARTICLE.name)
+    shutil.copy(UNCOLOURED_STATUS, root / "data" / UNCOLOURED_STATUS.name)
+    settings = load_settings(root)
+    return TwoArticles(settings, build_dataset(settings, settings.dist_path))
+
+
+@pytest.fixture(scope="session")
+def two_article_publication(two_articles) -> Settings:
+    """The settings of the two-article project (its dist/ is built)."""
+    return two_articles.settings
 
 
 @pytest.fixture(scope="session")
 def two_articles_server(two_articles) -> Iterator[ServedProcess]:
     """`ldpub serve` (real uvicorn) of the two-article build."""
-    out = two_articles.build.out_dir
-    env = {"LDPUB_DIST_DIR": str(out), "LDPUB_DATA_DIR": str(two_articles.data_dir)}
-    with serve_process([out / "dataset.trig"], env) as served:
+    with serve_process([two_articles.settings.dist_path / "dataset.trig"],
+                       {"LDPUB_ROOT": str(two_articles.settings.root)}) as served:
         yield served

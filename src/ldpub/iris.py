@@ -3,7 +3,9 @@ url_builder.py): every IRI or URL of ours is made here, nowhere else.
 
     <base>def#Term                 ontology terms          <base>shapes#Name   SHACL shapes
     <base>id/<slug>                entities                <base>id/dataset    the dataset
-    <base>id/article               the article             <base>id/claim/cNN  its claims
+    <base>id/article               the first article       <base>id/claim/cNN  its claims
+    <base>id/article/<slug>        any later article       <base>id/article/<slug>/claim/NN  its claims
+    <claim>#evidence, #quote, #position   a claim's evidence and its two selectors
     <base>id/status/<name>         epistemic statuses      <base>id/agent/<slug>  agents
     <base>id/link/<slug>-<QID>     Wikidata links          <base>download/<file>  dumps
     <base>graph/<name>             other named graphs (graph/wikidata-enrichment)
@@ -74,6 +76,30 @@ class IriScheme:
     @property
     def sparql(self) -> str:
         return self.base + "sparql"
+
+    # Articles. The first article's IRIs (id/article, id/claim/cNN) are cited, so they stay; every
+    # later article is scoped by its slug, so a claim IRI says which article it belongs to.
+    def article_iri(self, slug: str | None) -> str:
+        """An article: slug None is the first article (<base>id/article), else <base>id/article/<slug>."""
+        return self.article if slug is None else f"{self.article}/{slug}"
+
+    def claims_of(self, slug: str | None) -> str:
+        """The namespace of an article's claims (the base of its claims' relative IRIs)."""
+        return self.claims if slug is None else f"{self.article_iri(slug)}/claim/"
+
+    def claim(self, local: str, slug: str | None = None) -> str:
+        """claim('c08') is <base>id/claim/c08; claim('01', 'x') is <base>id/article/x/claim/01."""
+        return self.claims_of(slug) + local
+
+    def evidence(self, claim: str) -> str:
+        """A claim's evidence (an oa:SpecificResource): <claim>#evidence."""
+        return claim + "#evidence"
+
+    def quote_selector(self, claim: str) -> str:
+        return claim + "#quote"
+
+    def position_selector(self, claim: str) -> str:
+        return claim + "#position"
 
     def term(self, name: str) -> str:
         """An ontology term: term('Claim') is <base>def#Claim."""
