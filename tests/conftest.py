@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ldpub.build.dataset import BuildResult, build_dataset
-from ldpub.build.sources import load_sources, source_files
+from ldpub.build.sources import load_sources
 from ldpub.settings import Settings, load_settings
 from ldpub.web.app import create_app
 

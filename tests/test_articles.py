@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
-from conftest import FIXTURES, ROOT, SECOND_ARTICLE, copy_project, run_ldpub
+from conftest import FIXTURES, ROOT, SECOND_ARTICLE, copy_project, run_ldpub, serve_process
 from ldpub.build.articles import article_folders
 from ldpub.build.sources import load_sources, source_files
 from ldpub.build.text import paragraph_of
@@ -169,6 +170,17 @@ id:karim-masimov kzm:expectedOutcome "a case heard behind closed doors"@en .
     # the reported fact is in the default graph; the forecast only in its own graph
     assert store.query(f"ASK {{ <{BASE}id/holding/masimov-cns-chairman-2016> <{ORG}member> <{BASE}id/karim-masimov> }}")
     assert not store.query(f'ASK {{ <{BASE}id/karim-masimov> <{KZM}expectedOutcome> ?o }}')
+    # `ldpub serve` with no files serves the new build: the claims answer at /sparql, the article
+    # is in the index and its text view draws its own two claims.
+    with serve_process([], {"LDPUB_ROOT": str(root)}, log_dir=tmp_path) as served:
+        answer = httpx.get(served.url + "/sparql", timeout=30, headers={"Accept": "application/sparql-results+json"},
+                           params={"query": f"SELECT ?c WHERE {{ ?c <{KZM}source> <{article}> }} ORDER BY ?c"})
+        assert [b["c"]["value"] for b in answer.json()["results"]["bindings"]] == [f[0] for f in found]
+        index = httpx.get(served.url + "/article", timeout=30).text
+        view = f"/article/id/article/{SLUG}"
+        assert f'href="{view}"' in index and 'href="/article/id/article"' in index
+        page = httpx.get(served.url + view, timeout=30).text
+        assert all(f"/id/article/{SLUG}/claim/{n}" in page for n in ("01", "02")) and "/id/claim/c01" not in page
 
 
 # ---------------------------------------------------------------- the two-article test publication
