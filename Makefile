@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := raptor2-utils chromium
+APT_PACKAGES := raptor2-utils chromium virtuoso-opensource
 BENCH_APT_PACKAGES := wrk
 
 .PHONY: venv sysdeps build validate lint serve test bench soak clean vendor
@@ -22,6 +22,7 @@ sysdeps:
 	@missing=""; \
 	command -v rapper >/dev/null || missing="$$missing raptor2-utils"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/bin/virtuoso-t || missing="$$missing virtuoso-opensource"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections import Counter
 
 import httpx
@@ -19,13 +20,15 @@ import pyoxigraph as ox
 
 from ldpub.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable, Unavailable
 from ldpub.formats import RESULT_TYPES
-from ldpub.query.executor import CachingExecutor, QueryExecutor, QueryJob, Result
+from ldpub.query.executor import CachingExecutor, QueryExecutor, QueryJob, Result, syntax_error
 from ldpub.query.protocol import predeclared, query_base
 from ldpub.query.results import write_answer
 from ldpub.remote import N_TRIPLES, VIRTUOSO_ASK, XML_RESULTS, auth, describe_failure
 from ldpub.settings import Settings
 from ldpub.void import Statistics
 
+# Virtuoso's "anytime query" state: the `timeout` passed, the results are incomplete.
+VIRTUOSO_INCOMPLETE = "S1TAT"
 # Read past the byte budget by this factor before cutting: the wire format (XML, N-Triples) is
 # wordier than what the budget counts.
 WIRE_FACTOR = 4
@@ -119,6 +122,9 @@ class RemoteExecutor:
                 if response.status_code >= 400:
                     await response.aread()
                     raise self._refusal(response)
+                if response.headers.get("x-sql-state") == VIRTUOSO_INCOMPLETE:
+                    # Virtuoso stopped at our `timeout` and answers 200 with what it had: not an answer.
+                    raise TimeoutError
                 async for chunk in response.aiter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
@@ -135,7 +141,12 @@ class RemoteExecutor:
     def _refusal(self, response: httpx.Response) -> Exception:
         if response.status_code == 400:
             message = " ".join(response.text.split())[:500]
-            return QuerySyntaxError(f"The store refused the query: {message}")
+            # Line numbers of the query as the client wrote it, not after our prologue.
+            shift = self.prologue.count("\n")
+            message = re.sub(r"error at (\d+):(\d+)", lambda m: f"error at {max(1, int(m[1]) - shift)}:{m[2]}", message)
+            error = syntax_error(message)
+            return QuerySyntaxError(error.message.replace("Query syntax error", "The store refused the query", 1),
+                                    detail=error.detail)
         return StoreUnavailable(f"The store behind this endpoint failed: {describe_failure(self.url, response=response)}",
                                 headers={"Retry-After": "5"})
 

@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     first_worker = prespawn(worker_files(spec), settings) if spec.local else None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per forwarded query: the access log has it
     try:
         executor = make_executor(settings, worker_files(spec), first_worker) if spec.local else None
         app = create_app(settings, executor=executor, store=spec)
