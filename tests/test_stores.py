@@ -315,3 +315,35 @@ def test_two_replicas_over_one_store_answer_the_same(disk_store, build_result, t
             bodies = [httpx.get(s.url + page).text.replace(s.url, "http://server") for s in (one, two)]
             assert bodies[0] == bodies[1], page
     assert (disk_store / META_FILE).is_file()
+
+
+def test_serve_refuses_a_remote_that_was_never_loaded(tmp_path):
+    exe = Path(sys.executable).parent / "oxigraph"
+    port = free_port()
+    proc = subprocess.Popen([exe, "serve", "--location", tmp_path / "ox", "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_sparql(f"http://127.0.0.1:{port}/query", proc, 20, "oxigraph serve")
+        done = ldpub("serve", "--port", str(free_port()), "--store", f"http://127.0.0.1:{port}/query")
+        assert done.returncode == 1 and "holds no data loaded by `ldpub load --into`" in done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        stop(proc)
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"LDPUB_STORE": "ftp://example.org/sparql"}, "store must be an http(s) SPARQL endpoint URL or a folder"),
+    ({"LDPUB_STORE_AUTH": "kerberos"}, "store_auth must be 'basic' or 'digest'"),
+    ({"LDPUB_STORE_DEFAULT_GRAPH": "maybe"}, "store_default_graph must be true or false"),
+])
+def test_store_settings_are_checked(env, says):
+    done = ldpub("settings", "store", env=env)
+    assert done.returncode == 2 and says in done.stderr, done.stderr
+
+
+def test_store_setting_is_used_and_store_flag_wins(disk_store, tmp_path):
+    """`store` in the environment picks the backend; `--store` on the command line overrides it."""
+    done = ldpub("serve", "--port", str(free_port()), "--store", str(tmp_path), env={"LDPUB_STORE": str(disk_store)})
+    assert done.returncode == 1 and f"{tmp_path}: not a store written by `ldpub load`" in done.stderr
+    with serve_process([], {"LDPUB_STORE": str(disk_store)}, log_dir=tmp_path) as server:
+        assert ask(server, "ASK { GRAPH ?g { ?s ?p ?o } }").json()["boolean"] is True

@@ -110,10 +110,6 @@ class RemoteStore:
             raise StoreError(f"{self.query_url}: the metadata in <{graph}> is not JSON; load again") from None
 
 
-def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    return str(term)
-
-
 def insert_batches(quads: Iterable[ox.Quad], default_graph: str | None, size: int) -> Iterator[tuple[int, str]]:
     """INSERT DATA requests of about `size` quads each, with how many each holds. Default-graph
     quads go to `default_graph` when given (a store whose default graph is the union of all)."""
@@ -121,7 +117,7 @@ def insert_batches(quads: Iterable[ox.Quad], default_graph: str | None, size: in
     count = 0
     for quad in quads:
         graph = default_graph if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
-        line = f"{term_text(quad.subject)} {term_text(quad.predicate)} {term_text(quad.object)} ."
+        line = f"{quad.subject} {quad.predicate} {quad.object} ."  # pyoxigraph's str() is N-Triples syntax
         batch.setdefault(graph or "", []).append(line)
         count += 1
         if count >= size:

@@ -80,9 +80,9 @@ MEMORY, DISK, REMOTE = "memory", "disk", "remote"
 DB_FOLDER = "oxigraph"
 META_FILE = "ldpub-store.json"
 META_FORMAT = 1
-# Environment variables for a remote store's credentials and Graph Store Protocol URL: never on the
-# command line (it shows in `ps`) nor in ldpub.toml (often committed).
-ENV_USER, ENV_PASSWORD, ENV_GSP = "LDPUB_STORE_USER", "LDPUB_STORE_PASSWORD", "LDPUB_STORE_GSP_URL"
+# Environment variables for a remote store's credentials: never on the command line (it shows in
+# `ps`) nor in ldpub.toml (often committed).
+ENV_USER, ENV_PASSWORD = "LDPUB_STORE_USER", "LDPUB_STORE_PASSWORD"
 
 
 @dataclass(frozen=True)
