@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -365,3 +366,20 @@ def test_construct_and_describe_answer_on_every_backend(served, backend):
     assert graph(served[backend], query) == expected
     described = graph(served[backend], "DESCRIBE <https://w3id.org/kz-masimov/id/karim-masimov>")
     assert any(t.subject.value == "https://w3id.org/kz-masimov/id/karim-masimov" for t in described)
+
+
+def test_one_client_cannot_take_every_remote_slot(private_oxigraph, tmp_path):
+    """Client A fills its share with runaway queries (and queues more); client B still gets its
+    answer at once: A holds client_concurrent of the max_concurrent connections to the store."""
+    env = {**REMOTE_ENV, "LDPUB_MAX_CONCURRENT": "3", "LDPUB_CLIENT_CONCURRENT": "2", "LDPUB_CLIENT_QUEUED": "4"}
+    with serve_process(["--store", private_oxigraph.query_url], env, log_dir=tmp_path) as server, \
+            ThreadPoolExecutor(6) as pool:
+        flood = [pool.submit(ask, server, RUNAWAY + f" # {i}", **{"X-Forwarded-For": "192.0.2.1"})
+                 for i in range(5)]
+        time.sleep(0.5)
+        started = time.monotonic()
+        other = ask(server, "ASK { ?s ?p ?o }", **{"X-Forwarded-For": "192.0.2.2"})
+        took = time.monotonic() - started
+        statuses = sorted(f.result().status_code for f in flood)
+    assert other.status_code == 200 and took < 1.0, took
+    assert set(statuses) <= {503, 504} and 504 in statuses

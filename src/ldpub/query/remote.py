@@ -54,6 +54,7 @@ class RemoteExecutor:
         self.slots = asyncio.Semaphore(settings.max_concurrent)
         self.waiting = 0
         self.mine: Counter[str] = Counter()
+        self.per_client: dict[str, asyncio.Semaphore] = {}
         self.client: httpx.AsyncClient | None = None
 
     def cached(self, job: QueryJob) -> Result | None:
@@ -90,10 +91,12 @@ class RemoteExecutor:
         if self.waiting >= settings.max_queued and self.slots.locked():
             raise Unavailable("Too many queries at once: retry shortly", headers={"Retry-After": "1"})
         self.mine[client] += 1
+        own = self.per_client.setdefault(client, asyncio.Semaphore(settings.client_concurrent))
         self.waiting += 1
         try:
             async with asyncio.timeout(settings.query_timeout):
-                async with self.slots:
+                # Its own turn first: one client never holds more than client_concurrent slots.
+                async with own, self.slots:
                     self.waiting -= 1
                     try:
                         return await self._forward(job)
@@ -108,6 +111,7 @@ class RemoteExecutor:
             self.mine[client] -= 1
             if not self.mine[client]:
                 del self.mine[client]
+                del self.per_client[client]
 
     async def _forward(self, job: QueryJob) -> Result:
         assert self.client is not None, "start() first"
