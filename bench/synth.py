@@ -109,21 +109,23 @@ class Synth:
         return text, f"The author assesses that {pname} is on the rise", f"{person} kzm:assessment {lit('on the rise')} .", False
 
     def article(self, a: int, first: int, last: int) -> None:
+        """An article's text: its title line, then paragraphs of five sentences (blank lines
+        between), each sentence the quote of one claim (kzm:paragraph 0 is the title line)."""
         w = self.out.append
         art, author = f"id:article-{a}", f"id:author-{a}"
-        parts: list[str] = []
-        offset = 0
+        title = f"Synthetic article {a}"
+        text_so_far = title
         claims: list[str] = []
         statuses = ("official-statement", "reported-fact", "author-assessment")
         for c in range(first, last):
             kind = c % 3
             text, label, assertion, asserted = self.sentence(kind, c)
-            start = offset
-            parts.append(text)
-            offset += len(text) + 1
+            text_so_far += "\n\n" if (c - first) % 5 == 0 else " "
+            start = len(text_so_far)
+            text_so_far += text
             claim = f"<{BASE}id/claim/s{c}>"
             w(f"{claim} a kzm:Claim ; rdfs:label {lit(label)} ; kzm:status status:{statuses[kind]} ; "
-              f"prov:wasAttributedTo {author} ; kzm:source {art} ; kzm:paragraph {nni((c - first) // 5)} ; "
+              f"prov:wasAttributedTo {author} ; kzm:source {art} ; kzm:paragraph {nni((c - first) // 5 + 1)} ; "
               f"kzm:evidence <{BASE}id/claim/s{c}#evidence> .")
             w(f"<{BASE}id/claim/s{c}#evidence> a oa:SpecificResource ; oa:hasSource {art} ; "
               f"oa:hasSelector <{BASE}id/claim/s{c}#quote> , <{BASE}id/claim/s{c}#position> .")
@@ -133,12 +135,12 @@ class Synth:
             claims.append(f"{claim} {{ {assertion} }}")
             if asserted:  # the default-graph rule: official statements and reported facts are copied
                 w(assertion)
-        body = " ".join(parts) + "\n"
+        body = text_so_far + "\n"
         name = f"{self.text_prefix}article-{a}.txt"
         self.texts[f"article-{a}.txt"] = body
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
-        w(f"{art} a schema:Article , prov:Entity ; schema:name {lit(f'Synthetic article {a}')} ; "
-          f"rdfs:label {lit(f'Synthetic article {a}')} ; schema:inLanguage \"en\" ; kzm:textFile {lit(name, '')} ; "
+        w(f"{art} a schema:Article , prov:Entity ; schema:name {lit(title)} ; "
+          f"rdfs:label {lit(title)} ; schema:inLanguage \"en\" ; kzm:textFile {lit(name, '')} ; "
           f"kzm:sha256 {lit(digest, '')} ; schema:author {author} .")
         w(f"{author} a kzm:Author ; kzm:name {lit(f'the author of synthetic article {a}')} .")
         self.out.extend(claims)

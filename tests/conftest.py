@@ -18,9 +18,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ldpub.build.dataset import build_dataset
+from ldpub.build.dataset import BuildResult, build_dataset
 from ldpub.build.sources import load_sources
-from ldpub.settings import load_settings
+from ldpub.settings import Settings, load_settings
 from ldpub.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,6 +220,44 @@ def run_ldpub(root: Path, *args: str, timeout: float = 120, **kwargs) -> subproc
     """`python -m ldpub.cli ARGS` on the project at root, output captured as text."""
     return subprocess.run([sys.executable, "-m", "ldpub.cli", *args], env={**os.environ, "LDPUB_ROOT": str(root)},
                           capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+# ---------------------------------------------------------------- a publication of two articles (issue 11)
+# The one place that says what makes it: the shipped project, plus the second (test) article in the
+# compact form and a status with no colour (the site's fallback; used by no claim).
+SECOND_ARTICLE = FIXTURES / "second-article" / "fall-of-karim-masimov"
+SECOND_ARTICLE_IRI = "https://w3id.org/kz-masimov/id/article/fall-of-karim-masimov"
+UNCOLOURED_STATUS = FIXTURES / "second-article" / "uncoloured-status.ttl"
+
+
+@dataclass
+class TwoArticles:
+    settings: Settings  # of the temporary project; settings.dist_path is the build
+    build: BuildResult
+
+
+@pytest.fixture(scope="session")
+def two_articles(tmp_path_factory) -> TwoArticles:
+    """The real data plus the second article, built into a temporary project's dist/ (never the real one)."""
+    root = copy_project(tmp_path_factory.mktemp("two-articles") / "project")
+    shutil.copytree(SECOND_ARTICLE, root / "data" / "articles" / SECOND_ARTICLE.name)
+    shutil.copy(UNCOLOURED_STATUS, root / "data" / UNCOLOURED_STATUS.name)
+    settings = load_settings(root)
+    return TwoArticles(settings, build_dataset(settings, settings.dist_path))
+
+
+@pytest.fixture(scope="session")
+def two_article_publication(two_articles) -> Settings:
+    """The settings of the two-article project (its dist/ is built)."""
+    return two_articles.settings
+
+
+@pytest.fixture(scope="session")
+def two_articles_server(two_articles) -> Iterator[ServedProcess]:
+    """`ldpub serve` (real uvicorn) of the two-article build."""
+    with serve_process([two_articles.settings.dist_path / "dataset.trig"],
+                       {"LDPUB_ROOT": str(two_articles.settings.root)}) as served:
+        yield served
 
 
 # ---------------------------------------------------------------- real stores (issue 12, tests/test_stores.py)

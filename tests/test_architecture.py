@@ -15,7 +15,7 @@ ALLOWED = {
     "build": {"build"},
     "query": {"query"},
     "site": {"site"},
-    "linking": {"linking"},
+    "linking": {"linking", "build"},  # reads our data as the build does (article folders expanded)
     "web": {"web", "query", "site"},
 }
 # No HTTP framework below the web layer: domain errors there, HTTP codes at the edge.

@@ -13,7 +13,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pyoxigraph as ox
 import pytest
+
+from conftest import SECOND_ARTICLE_IRI
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -96,7 +99,10 @@ def test_landing_entity_article_on_the_built_dataset(dist_page):
     ld = json.loads(page.locator('script[type="application/ld+json"]').text_content())
     assert ld["@id"] == "https://w3id.org/kz-masimov/id/karim-masimov"
 
-    page = dist_page.open("/article", "article")
+    page = dist_page.open("/article", "articles")  # the index; its link reaches the 2017 text
+    page.locator("a.art-link", has_text="On the rise of Karim Masimov").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/article/id/article")
     assert page.locator("a.mention").count() >= 10
     assert page.locator("span.sent").count() >= 5
     assert page.locator("dl.legend .badge").count() >= 3
@@ -288,3 +294,61 @@ def test_rapper_parses_the_negotiated_turtle(site_server):
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
         assert "returned 0 triples" not in done.stderr and "returned" in done.stderr
+
+
+# ---------------------------------------------------------------- issue 11: two articles, status colours as data
+@pytest.fixture
+def two_articles_page(browser, two_articles_server):
+    watched = Watched(browser, two_articles_server.url)
+    yield watched
+    watched.close()
+
+
+def rgb(hex_colour: str) -> str:
+    """'#2e7d32' as the browser's computed 'rgb(46, 125, 50)'."""
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+FALLBACK = rgb("#757575")  # site.css: --st's initial value
+
+
+def test_status_colours_come_from_the_data_with_a_fallback(two_articles_page, two_articles):
+    """Each status badge is drawn in the status's kzm:statusColour from the served data; a status
+    without one (the fixture's test-uncoloured) in the fallback grey. Then the second article's text
+    in Chromium: its claims' badges in their statuses' colours, and the index leads back to 2017."""
+    store = ox.Store()
+    store.bulk_load(path=str(two_articles.build.out_dir / "dataset.trig"), format=ox.RdfFormat.TRIG)
+    colours = {r["s"].value.rsplit("/", 1)[1]: (r["c"].value if r["c"] else None) for r in store.query(
+        "SELECT ?s ?c WHERE { ?s <http://www.w3.org/2004/02/skos/core#inScheme> <https://w3id.org/kz-masimov/id/status> "
+        "OPTIONAL { ?s <https://w3id.org/kz-masimov/def#statusColour> ?c } }")}
+    assert colours["test-uncoloured"] is None and sum(c is not None for c in colours.values()) >= 9
+
+    page = two_articles_page.open("/def", "statuses-def")
+    for slug, colour in colours.items():
+        badge = page.locator(f"dl.legend .badge.st-{slug}").first
+        drawn = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert drawn == (rgb(colour) if colour else FALLBACK), slug
+
+    second = SECOND_ARTICLE_IRI.removeprefix("https://w3id.org/kz-masimov/")
+    page = two_articles_page.open(f"/article/{second}", "second-article")
+    own = {r["c"].value for r in store.query(
+        "SELECT ?c WHERE { ?c <https://w3id.org/kz-masimov/def#evidence>/<http://www.w3.org/ns/oa#hasSource> "
+        f"<{SECOND_ARTICLE_IRI}> }}")}
+    badges = page.locator("a.badge.mini")
+    assert len(own) >= 6 and badges.count() == len(own)
+    for i in range(badges.count()):
+        slug = next(c[3:] for c in badges.nth(i).get_attribute("class").split() if c.startswith("st-"))
+        assert badges.nth(i).evaluate("e => getComputedStyle(e).backgroundColor") == rgb(colours[slug]), slug
+        assert "https://w3id.org/kz-masimov" + badges.nth(i).get_attribute("href") in own
+    tinted = page.locator("span.sent").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert tinted not in ("rgba(0, 0, 0, 0)", "rgb(255, 255, 255)")
+    page.locator("header.top nav a", has_text="Articles").click()
+    page.wait_for_load_state("load")
+    page.locator("a.art-link", has_text="On the rise of Karim Masimov").click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/article/id/article")
+    drawn = {"https://w3id.org/kz-masimov" + page.locator("a.badge.mini").nth(i).get_attribute("href")
+             for i in range(page.locator("a.badge.mini").count())}
+    assert drawn and not drawn & own
+    two_articles_page.assert_clean()

@@ -102,7 +102,9 @@ def test_well_known_void(endpoint):
     assert row["e"].value == endpoint.url + "/sparql"
     assert int(row["t"].value) == 54 and int(row["c"].value) == 9 and int(row["p"].value) == 11
     examples = [r["x"].value for r in store.query(f"SELECT ?x WHERE {{ ?d <{VOID}exampleResource> ?x }}")]
-    assert ID + "article" in examples
+    # the fixture's id:article has no kzm:textFile (no article by its RDF shape): the examples are
+    # the most described subjects
+    assert sorted(examples) == [ID + "claim/c01", ID + "claim/c02", ID + "masimov"]
     persons = one(store, f"""PREFIX void: <{VOID}> SELECT ?n WHERE {{
         ?d void:classPartition ?cp . ?cp void:class <https://schema.org/Person> ; void:entities ?n }}""")
     assert int(persons["n"].value) == 3

@@ -141,6 +141,28 @@ def test_concurrency_bound_answers_503_with_retry_after(tmp_path):
         assert status == 200
 
 
+def test_a_killed_worker_is_replaced_at_once_and_the_pool_keeps_its_size(tmp_path):
+    """Two runaways time out and their workers are killed: both slots come back by themselves,
+    without waiting for a later request to need them, so the next queries find them loaded."""
+    env = {**ENDPOINT_TEST_ENV, "LDPUB_MAX_CONCURRENT": "2", "LDPUB_QUERY_TIMEOUT": "2", "LDPUB_RESULT_CACHE": "0"}
+    with serve_process([FIXTURES / "endpoint.trig"], env, log_dir=tmp_path) as served:
+        with ThreadPoolExecutor(2) as pool:
+            runaways = [pool.submit(httpx.get, served.url + "/sparql", params={"query": RUNAWAY + f" #{i}"},
+                                    timeout=30) for i in range(2)]
+            deadline = time.monotonic() + 1.5
+            while len(killed := set(descendants(served.proc.pid))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)  # the second runaway's worker is being started
+            assert len(killed) == 2
+            assert [r.result().status_code for r in runaways] == [504, 504]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            workers = set(descendants(served.proc.pid))
+            if len(workers) == 2 and not workers & killed:
+                break
+            time.sleep(0.1)
+        assert len(workers) == 2 and not workers & killed, (workers, killed)
+
+
 def test_workers_exit_with_the_server(tmp_path):
     with serve_process([FIXTURES / "endpoint.trig"], ENDPOINT_TEST_ENV, log_dir=tmp_path) as served:
         workers = descendants(served.proc.pid)

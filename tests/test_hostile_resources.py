@@ -5,6 +5,7 @@ the others are unaffected."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import time
@@ -14,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from conftest import ENDPOINT_TEST_ENV, FIXTURES, serve_process
+from conftest import ENDPOINT_TEST_ENV, FIXTURES, ROOT, serve_process
 from test_endpoint_limits import RUNAWAY, descendants
 
 # 2^k copies of a subject IRI in one string: a one-row answer that grows without bound.
@@ -174,6 +175,36 @@ def test_a_client_dropped_for_not_reading_loses_its_connection(tmp_path):
             assert served.log().count("dropped a client") == 3, served.log()[-2000:]
             time.sleep(0.5)
             r = httpx.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=10)
+            assert r.status_code == 200, f"{r.status_code}: the dropped clients still hold their connections"
+        finally:
+            for sock in sockets:
+                sock.close()
+
+
+def test_a_download_nobody_reads_is_cut_after_send_timeout(tmp_path):
+    """Pages, dumps and static files get the endpoint's send_timeout too: three clients ask for
+    a 40 MB dump and never read it; each is dropped and its connection cut, where before they
+    held their connections (and max_connections slots) for as long as they liked."""
+    dist = tmp_path / "dist"
+    shutil.copytree(ROOT / "dist", dist)
+    line = b"<https://example.org/s> <https://example.org/p> \"" + b"x" * 200 + b"\" .\n"
+    (dist / "big.nt").write_bytes(line * (40 * (1 << 20) // len(line)))
+    env = {**ENDPOINT_TEST_ENV, "LDPUB_DIST_DIR": str(dist), "LDPUB_SEND_TIMEOUT": "1", "LDPUB_MAX_CONNECTIONS": "4"}
+    with serve_process([dist / "dataset.trig"], env=env, log_dir=tmp_path) as served:
+        host, port = served.url.removeprefix("http://").split(":")
+        sockets = []
+        try:
+            for _ in range(3):
+                sock = socket.create_connection((host, int(port)))
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                sock.sendall(b"GET /download/big.nt HTTP/1.1\r\nHost: x\r\n\r\n")
+                sockets.append(sock)
+            deadline = time.monotonic() + 30
+            while served.log().count("dropped a client") < 3 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert served.log().count("dropped a client") == 3, served.log()[-2000:]
+            time.sleep(0.5)
+            r = httpx.get(served.url + "/download/SHA256SUMS", timeout=10)
             assert r.status_code == 200, f"{r.status_code}: the dropped clients still hold their connections"
         finally:
             for sock in sockets:

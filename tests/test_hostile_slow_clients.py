@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import time
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -56,6 +57,32 @@ def test_a_head_sent_a_byte_at_a_time_is_cut_off(server):
     answer = read_all(sock)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
     assert time.monotonic() - start < 8
+
+
+def test_a_head_past_its_bound_is_431_before_it_ends(server):
+    """The head is refused as soon as it outgrows max_header_bytes plus a GET's longest URL, not
+    when it ends: here it never ends, and the answer still comes at once, never a 408."""
+    sock = connect(server)
+    start = time.monotonic()
+    sock.sendall(b"GET /id/karim-masimov HTTP/1.1\r\nHost: x\r\nAccept: ")
+    try:
+        for _ in range(16):  # 1 MB of one header value, never finished
+            sock.sendall(b"x" * 65536)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 431") and b"max_header_bytes" in answer, answer[:200]
+    assert len(answer) < 400
+    assert time.monotonic() - start < 1.5
+
+
+def test_a_long_get_query_is_not_mistaken_for_a_huge_head(server):
+    """A GET whose URL carries a query near max_query_length, percent-encoded, still answers."""
+    query = "ASK { ?s ?p ?o FILTER(?o != \"" + "é" * 10000 + "\") }"  # 20 KB, 60 KB encoded
+    sock = connect(server)
+    sock.sendall(f"GET /sparql?query={quote(query)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    answer = read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
 
 
 def test_a_body_that_never_comes_is_408(server):

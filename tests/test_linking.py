@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
@@ -30,7 +31,6 @@ from ldpub.linking.translit import VariantTable
 from ldpub.settings import load_settings
 from ldpub.site import wikidata
 from ldpub.site.model import Site
-from ldpub.store import load_store
 
 ROOT = Path(__file__).resolve().parents[1]
 LINKS = ROOT / "data" / "wikidata-links.ttl"
@@ -139,7 +139,7 @@ def test_no_link_for_unconfirmed_or_absent_entities():
 
 def test_linked_entities_exist_in_our_data():
     settings = load_settings(ROOT)
-    ds = entities.load_dataset(entities.source_files(settings))
+    ds = entities.load_dataset(settings, entities.source_files(settings))
     for slug in CONFIRMED:
         assert any(True for _ in ds.quads((URIRef(ID + slug), RDF.type, None, None))), slug
 
@@ -239,7 +239,7 @@ def test_cache_means_a_rerun_does_not_ask_again(wikidata_stand_in, tmp_path):
     settings = load_settings(ROOT)
     kinds = entities.Kinds.load(ROOT / "data" / "linking" / "kinds.tsv")
     table = VariantTable.load(ROOT / "data" / "linking" / "transliterations.tsv")
-    ents = [e for e in entities.our_entities(entities.load_dataset(entities.source_files(settings)), kinds,
+    ents = [e for e in entities.our_entities(entities.load_dataset(settings, entities.source_files(settings)), kinds,
                                             settings.base_iri) if e.slug in ("taraz", "karim-masimov")]
     runs = []
     for _ in range(2):
@@ -388,7 +388,8 @@ def test_article_facts_beside_wikidata_facts(wikidata_stand_in, tmp_path):
     settings = load_settings(ROOT)
     link = linkfile.Link(ID + "karim-masimov", "Q9990001", "exact", "high", "fixture", ID + "agent/t", "t", False,
                         "2026-01-01")
-    store = load_store(entities.source_files(settings))
+    store = ox.Store()
+    store.extend(entities.read_quads(settings, entities.source_files(settings)))
     store.extend(linkfile.link_quads([link], settings.iris))
     with wdclient.SparqlClient(wikidata_stand_in, min_interval=0) as client:
         store.extend(enrichment.enrich_quads(client, [link], settings.iris))
@@ -431,7 +432,7 @@ def test_rendering_the_committed_links_gives_the_same_graph_and_it_validates(tmp
     # `ldpub validate` with the rendered file in place of the committed one
     target = tmp_path / LINKS.name
     target.write_text(rendered, encoding="utf-8")
-    others = [f for f in entities.source_files(settings) if f.parent == settings.data_path and f != LINKS]
+    others = [f for f in entities.source_files(settings) if settings.data_path in f.parents and f != LINKS]
     assert main(["validate", "--quiet", *map(str, others), str(target)]) == 0
 
 

@@ -4,8 +4,6 @@ on the service allowlist. Without the allowlist the same query is refused."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 
 from conftest import ENDPOINT_TEST_ENV, ROOT, serve_process
@@ -13,10 +11,6 @@ from conftest import ENDPOINT_TEST_ENV, ROOT, serve_process
 WDQS = "https://query.wikidata.org/sparql"
 FEDERATED = ROOT / "data" / "queries" / "federated"
 ID = "https://w3id.org/kz-masimov/id/"
-
-
-def our_files() -> list[Path]:
-    return sorted((ROOT / "data").glob("*.ttl")) + sorted((ROOT / "data").glob("*.trig"))
 
 
 def run(served, name: str, service: str) -> httpx.Response:
@@ -31,10 +25,10 @@ def rows(r: httpx.Response) -> list[dict[str, str]]:
     return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
 
 
-def test_federated_examples_run_against_an_allowlisted_stand_in(wikidata_stand_in, tmp_path):
+def test_federated_examples_run_against_an_allowlisted_stand_in(wikidata_stand_in, build_result, tmp_path):
     env = {**ENDPOINT_TEST_ENV, "LDPUB_RESULT_LIMIT": "1000", "LDPUB_QUERY_TIMEOUT": "20",
            "LDPUB_SERVICE_ALLOWLIST": wikidata_stand_in}
-    with serve_process(our_files(), env, log_dir=tmp_path) as served:
+    with serve_process([build_result.out_dir / "dataset.trig"], env, log_dir=tmp_path) as served:
         places = {(r["place"], r["item"], r["regionLabel"])
                   for r in rows(run(served, "places-in-wikidata-regions", wikidata_stand_in))}
         # Kyzylorda (city) is not linked (its item is withheld), so only Taraz has a region in the stand-in.
@@ -44,8 +38,8 @@ def test_federated_examples_run_against_an_allowlisted_stand_in(wikidata_stand_i
                              (ID + "kairat-kojamuratov", "http://www.wikidata.org/entity/Q9990005")}
 
 
-def test_federated_examples_are_refused_when_not_allowlisted(tmp_path):
-    with serve_process(our_files(), ENDPOINT_TEST_ENV, log_dir=tmp_path) as served:
+def test_federated_examples_are_refused_when_not_allowlisted(build_result, tmp_path):
+    with serve_process([build_result.out_dir / "dataset.trig"], ENDPOINT_TEST_ENV, log_dir=tmp_path) as served:
         for name in ("places-in-wikidata-regions", "officials-in-office-2017"):
             r = run(served, name, WDQS)  # as written: the real Wikidata, which is not on the (empty) allowlist
             assert r.status_code == 400 and "allowlist" in r.text

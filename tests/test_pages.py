@@ -13,7 +13,9 @@ from ldpub.ns import RDF, RDFS
 from ldpub.rdf import default_triples
 from ldpub.site.describe import describe
 from ldpub.site.model import Site, read_text_file
+from ldpub.site.statuses import status_stylesheet
 from ldpub.site.views.article import article_view
+from ldpub.site.views.articles import articles_view
 from ldpub.site.views.entity import entity_view, schema_org
 from ldpub.site.views.landing import landing_view
 from ldpub.site.views.ontology import ontology_view
@@ -41,9 +43,17 @@ def test_labels_fall_back_to_local_name(site):
     assert site.alt_names(ID + "karim-masimov") == ["K. Masimov"]
 
 
+def the_article(site: Site):
+    """The fixture's one article (id/article) with its text."""
+    article = site.article(ID + "article")
+    assert article is not None and article.text is not None
+    return article
+
+
 def test_sentences_do_not_break_after_initials(site):
-    text = site.article_text
-    sentences = [text[s:e] for _, s, e in site.sentences]
+    article = the_article(site)
+    text = article.text
+    sentences = [text[s:e] for _, s, e in article.sentences]
     assert sentences[0] == "On the rise of Karim Masimov"
     assert any(s.startswith("Moreover, press release states that Kyzylorda transport prosecutor N. Serikbaev")
                and s.endswith("patronage of criminal groups.") for s in sentences)
@@ -51,7 +61,7 @@ def test_sentences_do_not_break_after_initials(site):
 
 
 def test_mentions_link_labels_alt_and_hidden_labels(site):
-    text = site.article_text
+    text = the_article(site).text
     found = {(text[s:e], iri) for s, e, iri in site.mentions(text)}
     assert ("Karim Masimov", ID + "karim-masimov") in found
     assert ("K. Masimov", ID + "karim-masimov") in found
@@ -112,10 +122,11 @@ def test_schema_org_json_cannot_close_its_script(site):
 
 
 def test_article_view_segments_cover_the_text_and_mark_claims(site):
-    view = article_view(site)
-    text = site.article_text
+    view = article_view(site, "id/article")
+    article = the_article(site)
+    text = article.text
     rebuilt = [seg["text"] for para in view["paragraphs"] for s in para for seg in s["segments"]]
-    assert "".join(rebuilt).replace(" ", "") == "".join(text[s:e] for _, s, e in site.sentences).replace(" ", "")
+    assert "".join(rebuilt).replace(" ", "") == "".join(text[s:e] for _, s, e in article.sentences).replace(" ", "")
     marked = [s for para in view["paragraphs"] for s in para if s["claims"]]
     assert {s["slug"] for s in marked} == {"official-statement", "author-assessment", "unnamed-source", "forecast"}
     quoted = "".join(seg["text"] for s in marked for seg in s["segments"] if seg["quoted"])
@@ -138,7 +149,7 @@ def test_pages_degrade_without_claims_or_article():
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode(ID + "x"), ox.NamedNode(RDFS + "label"), ox.Literal("X")))
     bare = Site(store, BASE, ROOT)
-    assert article_view(bare) is None
+    assert article_view(bare, "id/article") is None and articles_view(bare) is None
     view = entity_view(bare, ID + "x")
     assert view["label"] == "X" and view["claims"] == [] and view["own_claim"] is None
     assert landing_view(bare, "T")["claims"] == []
@@ -151,8 +162,8 @@ def test_text_file_outside_the_root_is_never_read(name):
     article = ox.NamedNode(ID + "article")
     store.add(ox.Quad(article, ox.NamedNode(BASE + "def#textFile"), ox.Literal(name)))
     site = Site(store, BASE, ROOT)
-    assert site.article_iri == article.value
-    assert site.article_text is None
+    assert list(site.articles) == [article.value]
+    assert site.articles[article.value].text is None and site.article(article.value) is None
     assert read_text_file(ROOT, name) is None
 
 
@@ -176,3 +187,29 @@ def test_a_404_suggestion_costs_bounded_work_at_any_size():
         assert f"{BASE}id/thing-{i:06d}" in found
     per_lookup = (time.perf_counter() - start) / 20
     assert per_lookup < 0.05, f"{per_lookup * 1000:.1f} ms per 404 lookup"
+
+
+def test_404_suggestions_compare_names_not_the_shared_base(site: Site):
+    """A typo finds its entity first; a made-up name gets no suggestions, though every IRI of
+    the site shares the same long base (it used to make any name look half alike)."""
+    assert site.near_subjects(f"{BASE}id/karim-masimv")[0] == f"{BASE}id/karim-masimov"
+    assert site.near_subjects(f"{BASE}id/zzzz") == []
+
+
+def test_status_colours_are_data_and_only_hex_colours_reach_the_stylesheet():
+    """Issue 11: a status's colour is kzm:statusColour; a value that is no '#rrggbb' (it would be
+    written into CSS) is ignored, so that status falls back like one with no colour."""
+    store = ox.Store()
+    colour, in_scheme = ox.NamedNode(BASE + "def#statusColour"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#inScheme")
+    scheme = ox.NamedNode(ID + "status")
+    for name, value in (("good", "#2E7d32"), ("hostile", "red; } body { display: none"), ("none", None)):
+        status = ox.NamedNode(ID + "status/" + name)
+        store.add(ox.Quad(status, in_scheme, scheme))
+        if value:
+            store.add(ox.Quad(status, colour, ox.Literal(value)))
+    site = Site(store, BASE, ROOT)
+    assert {st["slug"]: st["colour"] for st in site.statuses.values()} == {"good": "#2E7d32", "hostile": None,
+                                                                          "none": None}
+    css = status_stylesheet(site)
+    assert ".st-good { --st: #2E7d32; }" in css
+    assert "hostile" not in css and "display" not in css and ".st-none" not in css

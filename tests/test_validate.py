@@ -108,7 +108,7 @@ def test_cli_exit_codes(capsys):
 def test_sources_exclude_queries_and_tests(ldpub_settings):
     files = {p.relative_to(ldpub_settings.root).as_posix() for p in load_sources(ldpub_settings).files}
     assert all(not f.startswith(("data/queries", "tests")) for f in files)
-    assert {"ontology/kzm.ttl", "ontology/shapes.ttl", "data/claims.trig", "data/entities.ttl"} <= files
+    assert {"ontology/kzm.ttl", "ontology/shapes.ttl", "data/articles/rise-of-karim-masimov", "data/entities.ttl"} <= files
 
 
 def test_a_quote_past_the_articles_end_is_a_violation(ldpub_settings, built_quads):

@@ -14,6 +14,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
     "build": ("ldpub.build.cli", "add_build_arguments", "run_build", "load, materialise, validate and write dist/"),
     "validate": ("ldpub.build.cli", "add_validate_arguments", "run_validate",
                  "check the sources: SHACL plus quote/offset and provenance checks"),
+    "new-article": ("ldpub.build.new_article", "add_arguments", "run",
+                    "start a new article: its folder under data/articles/ with the text, metadata and a claims file"),
     "serve": ("ldpub.web.server", "add_arguments", "run",
               "serve RDF files (default: the built dataset) with SPARQL and pages"),
     "load": ("ldpub.build.load", "add_arguments", "run",

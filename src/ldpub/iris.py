@@ -3,14 +3,22 @@ url_builder.py): every IRI or URL of ours is made here, nowhere else.
 
     <base>def#Term                 ontology terms          <base>shapes#Name   SHACL shapes
     <base>id/<slug>                entities                <base>id/dataset    the dataset
-    <base>id/article               the article             <base>id/claim/cNN  its claims
+    <base>id/article               the first article       <base>id/claim/cNN  its claims
+    <base>id/article/<slug>        any later article       <base>id/article/<slug>/claim/NN  its claims
+    <claim>#evidence, #quote, #position   a claim's evidence and its two selectors
     <base>id/status/<name>         epistemic statuses      <base>id/agent/<slug>  agents
     <base>id/link/<slug>-<QID>     Wikidata links          <base>download/<file>  dumps
     <base>graph/<name>             other named graphs (graph/wikidata-enrichment)
     <base>sparql                   the endpoint
 
 On a server, an IRI under the base maps to the same path under the server's public URL
-(`UrlBuilder`), which honours X-Forwarded-* only when the settings say to believe them.
+(`UrlBuilder`), which honours X-Forwarded-* only when the settings say to believe them. The site's
+own pages that are not IRIs:
+
+    /article                       the index of the articles
+    /article/<path>                the annotated text of the article whose IRI is <base><path>
+                                   (/article/id/article, /article/id/article/<slug>)
+    /statuses.css                  the status colours, from the ontology
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# Paths of the site's pages that are not IRIs (see the module docstring): routes and links read these.
+ARTICLES = "article"
+STATUS_CSS = "statuses.css"
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,30 @@ class IriScheme:
     @property
     def sparql(self) -> str:
         return self.base + "sparql"
+
+    # Articles. The first article's IRIs (id/article, id/claim/cNN) are cited, so they stay; every
+    # later article is scoped by its slug, so a claim IRI says which article it belongs to.
+    def article_iri(self, slug: str | None) -> str:
+        """An article: slug None is the first article (<base>id/article), else <base>id/article/<slug>."""
+        return self.article if slug is None else f"{self.article}/{slug}"
+
+    def claims_of(self, slug: str | None) -> str:
+        """The namespace of an article's claims (the base of its claims' relative IRIs)."""
+        return self.claims if slug is None else f"{self.article_iri(slug)}/claim/"
+
+    def claim(self, local: str, slug: str | None = None) -> str:
+        """claim('c08') is <base>id/claim/c08; claim('01', 'x') is <base>id/article/x/claim/01."""
+        return self.claims_of(slug) + local
+
+    def evidence(self, claim: str) -> str:
+        """A claim's evidence (an oa:SpecificResource): <claim>#evidence."""
+        return claim + "#evidence"
+
+    def quote_selector(self, claim: str) -> str:
+        return claim + "#quote"
+
+    def position_selector(self, claim: str) -> str:
+        return claim + "#position"
 
     def term(self, name: str) -> str:
         """An ontology term: term('Claim') is <base>def#Claim."""
@@ -152,6 +188,19 @@ class UrlBuilder:
     def url(self, path: str) -> str:
         """A URL of this server: url('sparql'), url('static/site.css')."""
         return self.server + path.lstrip("/")
+
+    def articles(self) -> str:
+        """The index of the articles."""
+        return self.url(ARTICLES)
+
+    def article_text(self, iri: str) -> str | None:
+        """The annotated text of an article of ours: /article/<its path under the base>. None for
+        an IRI outside the base (the site has no text view for it)."""
+        return self.url(f"{ARTICLES}/{self.scheme.local(iri)}") if self.scheme.is_ours(iri) else None
+
+    def status_css(self) -> str:
+        """The stylesheet of the status colours."""
+        return self.url(STATUS_CSS)
 
 
 # What may go into the public URL as is. These values come from the client or a proxy, and

@@ -121,6 +121,11 @@ class Settings:
         return self.root / self.dist_dir
 
     @property
+    def articles_path(self) -> Path:
+        """One folder per article: its text, article.toml and its claims (docs/modelling.md)."""
+        return self.data_path / "articles"
+
+    @property
     def queries_path(self) -> Path:
         return self.data_path / "queries"
 

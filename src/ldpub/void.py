@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from ldpub.ns import DCTERMS as DCT
-from ldpub.ns import RDF_TYPE, VOID, XSD_INTEGER
+from ldpub.ns import OA, RDF_TYPE, RDFS, VOID, XSD_INTEGER
 from ldpub.settings import Settings
 
 T = TypeVar("T", ox.Triple, ox.Quad)
 
+RDFS_LABEL = RDFS + "label"
 # Every triple of the dataset once, whichever graph(s) it sits in.
 _ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
 
@@ -78,12 +79,16 @@ def _partition_iri(dataset: str, kind: str, iri: str) -> ox.NamedNode:
     return ox.NamedNode(f"{dataset}#{kind}-{hashlib.sha1(iri.encode()).hexdigest()[:10]}")
 
 
+def articles(store: ox.Store, settings: Settings) -> list[str]:
+    """Every article (a subject with kzm:textFile in the default graph), ordered by IRI."""
+    text_file = ox.NamedNode(settings.iris.term("textFile"))
+    return sorted({q.subject.value for q in store.quads_for_pattern(None, text_file, None, ox.DefaultGraph())
+                   if isinstance(q.subject, ox.NamedNode)})
+
+
 def example_resources(store: ox.Store, settings: Settings, count: int = 3) -> list[str]:
-    """The article if present, then the most described subjects (ties broken by IRI)."""
-    picked: list[str] = []
-    article = ox.NamedNode(settings.iris.article)
-    if next(store.quads_for_pattern(article, None, None), None) is not None:
-        picked.append(article.value)
+    """The articles (up to `count`), then the most described subjects (ties broken by IRI)."""
+    picked = articles(store, settings)[:count]
     query = (
         f"SELECT ?s (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?s HAVING(isIRI(?s)) "
         f"ORDER BY DESC(?n) ?s LIMIT {count + 1}"
@@ -115,7 +120,8 @@ def void_quads(
         out.append(ox.Quad(s, p, o, graph))
 
     add(ds, RDF_TYPE, _v("Dataset"))
-    if settings.title:
+    # The data's own title (data/dataset.ttl) wins: the settings' title only stands in for none.
+    if settings.title and next(store.quads_for_pattern(ds, ox.NamedNode(DCT + "title"), None), None) is None:
         add(ds, ox.NamedNode(DCT + "title"), ox.Literal(settings.title))
     if settings.license:
         add(ds, ox.NamedNode(DCT + "license"), ox.NamedNode(settings.license))
@@ -126,6 +132,7 @@ def void_quads(
     for name, value in dataset_counts(store, settings.iris.ids).items():
         add(ds, _v(name), integer(value))
     out += subset_quads(store, ds, graph)
+    out += article_subset_quads(store, settings, ds, graph)
 
     class_query = (
         f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) BIND(?o AS ?c) }} "
@@ -165,6 +172,35 @@ def subset_quads(store: ox.Store, ds: ox.NamedNode, graph: ox.NamedNode | ox.Def
         out += [ox.Quad(ds, _v("subset"), part, graph), ox.Quad(part, RDF_TYPE, _v("Dataset"), graph),
                 ox.Quad(part, ox.NamedNode(DCT + "title"), ox.Literal(title), graph),
                 ox.Quad(part, ox.NamedNode(DCT + "description"), ox.Literal(description), graph),
+                ox.Quad(part, _v("triples"), integer(triples), graph)]
+    return out
+
+
+def article_subset_quads(store: ox.Store, settings: Settings, ds: ox.NamedNode,
+                         graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+    """One void:subset per article: the claims whose evidence quotes it (oa:hasSource), with the
+    triples of their named graphs (void:triples; over all articles these add up to the triples of
+    every claim graph) and the article as its void:exampleResource and dcterms:source."""
+    evidence, source = settings.iris.term("evidence"), OA + "hasSource"
+    counts = {row["a"].value: (int(row["claims"].value), int(row["n"].value)) for row in select(store, (
+        f"SELECT ?a (COUNT(DISTINCT ?c) AS ?claims) (COUNT(?s) AS ?n) WHERE {{ "
+        f"?c <{evidence}> ?e . ?e <{source}> ?a . OPTIONAL {{ GRAPH ?c {{ ?s ?p ?o }} }} }} GROUP BY ?a"))}
+    out: list[ox.Quad] = []
+    for article in articles(store, settings):
+        claims, triples = counts.get(article, (0, 0))
+        part = _partition_iri(ds.value, "article", article)
+        node = ox.NamedNode(article)
+        labels = sorted(q.object.value for q in store.quads_for_pattern(node, ox.NamedNode(RDFS_LABEL), None,
+                                                                        ox.DefaultGraph())
+                        if isinstance(q.object, ox.Literal))
+        title = f"the claims of “{labels[0]}”" if labels else f"the claims of <{article}>"
+        out += [ox.Quad(ds, _v("subset"), part, graph), ox.Quad(part, RDF_TYPE, _v("Dataset"), graph),
+                ox.Quad(part, ox.NamedNode(DCT + "title"), ox.Literal(title), graph),
+                ox.Quad(part, ox.NamedNode(DCT + "source"), node, graph),
+                ox.Quad(part, _v("exampleResource"), node, graph),
+                ox.Quad(part, ox.NamedNode(DCT + "description"), ox.Literal(
+                    f"The {claims} claim{'s' if claims != 1 else ''} quoting the article <{article}>: "
+                    "void:triples counts the triples of their named graphs."), graph),
                 ox.Quad(part, _v("triples"), integer(triples), graph)]
     return out
 

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from pyoxigraph import Quad
 
 from ldpub import ns
+from ldpub.build.articles import ARTICLE_FILE, article_folders, article_quads, load_article
 from ldpub.build.materialise import materialise
 from ldpub.errors import BuildError
 from ldpub.settings import Settings
@@ -44,7 +45,7 @@ class Sources:
     settings: Settings
     ontology: list[Quad]  # ontology/*.ttl except shapes: the default graph
     shapes: list[Quad]  # ontology/shapes*.ttl: published apart, never in the data dumps
-    data: list[Quad]  # data/*.ttl and data/*.trig
+    data: list[Quad]  # data/*.ttl, data/*.trig and the articles of data/articles/ (expanded)
     files: list[Path] = field(default_factory=list)
 
     @cached_property
@@ -62,13 +63,21 @@ def source_files(settings: Settings) -> tuple[list[Path], list[Path]]:
 
 
 def load_sources(settings: Settings, data_files: list[Path] | None = None) -> Sources:
+    """The sources; `data_files` (RDF files, or article folders) replaces data/ and data/articles/."""
     ontology_files, default_data = source_files(settings)
-    data_files = default_data if data_files is None else [Path(p) for p in data_files]
+    if data_files is None:
+        data_files = [*default_data, *article_folders(settings)]
+    data_files = [Path(p) for p in data_files]
     ontology: list[Quad] = []
     shapes: list[Quad] = []
     for path in ontology_files:
         (shapes if is_shapes_file(path) else ontology).extend(_parse(path))
-    data = [q for path in data_files for q in _parse(path)]
+    data: list[Quad] = []
+    for path in data_files:
+        if path.is_dir() and (path / ARTICLE_FILE).is_file():
+            data += article_quads(load_article(path, settings), settings)
+        else:
+            data += _parse(path)
     return Sources(settings, ontology, canonical(shapes), data, [*ontology_files, *data_files])
 
 

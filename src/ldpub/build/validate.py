@@ -1,7 +1,8 @@
 """`ldpub validate`: SHACL over the union of all graphs, plus the checks SHACL cannot express.
 
-The extra checks: every quote equals the seed text at its offsets, every named graph is a
-described claim, the seed's SHA-256 matches the article's kzm:sha256, and no blank nodes.
+The extra checks: every quote equals the article's text at its offsets and its kzm:paragraph is the
+paragraph holding it, every named graph is a described claim, every text has a kzm:sha256 and it
+matches, and no blank nodes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 
 from ldpub.build.materialise import Terms
+from ldpub.build.text import paragraph_of
 from ldpub.ns import OA, PROV, RDF_TYPE, SH, XSD
 from ldpub.settings import Settings, confined_path
 
@@ -244,6 +246,13 @@ def check_quotes(index: Index, texts: dict[str, str], kzm: Terms, broken: Abstra
             problem = _quote_problem(text, start, end, next(iter(exacts)))
             if problem:
                 findings.append(Finding("Violation", claim.value, f"{KZM}evidence / {OA}hasSelector / {OA}exact", problem, "quote"))
+                continue
+            paragraph, stated = paragraph_of(text, start), _int(index.objects(claim, KZM + "paragraph"))
+            if stated is not None and stated != paragraph:
+                findings.append(Finding("Violation", claim.value, KZM + "paragraph",
+                                        f"kzm:paragraph is {stated}, but the quote (offset {start}) is in paragraph "
+                                        f"{paragraph} of the text (0 = title line; paragraphs are separated by blank lines).",
+                                        "quote"))
     return findings
 
 
@@ -317,6 +326,11 @@ def article_texts(index: Index, settings: Settings) -> tuple[dict[str, str], lis
                                             f"({len(text)} characters).", "sha256"))
             texts[node.value] = text
             digest = hashlib.sha256(raw).hexdigest()
+            if not po.get(NamedNode(KZM + "sha256")):
+                findings.append(Finding("Violation", node.value, KZM + "sha256",
+                                        f"The article {node.value} has no kzm:sha256 for its text {path_lit.value} "
+                                        f"(its SHA-256 is {digest}; an article folder records it in article.toml as "
+                                        f"`sha256`).", "sha256"))
             for expected in po.get(NamedNode(KZM + "sha256"), ()):
                 if expected.value.lower() != digest:
                     findings.append(Finding("Violation", node.value, KZM + "sha256",

@@ -11,6 +11,8 @@ import pyoxigraph as ox
 import rdflib
 
 from ldpub import ns
+from ldpub.build.articles import article_folders, article_quads, load_article
+from ldpub.build.sources import source_files as build_source_files
 from ldpub.iris import IriScheme
 from ldpub.settings import Settings
 from ldpub.store import load_store
@@ -67,16 +69,26 @@ class OurEntity:
 
 
 def source_files(settings: Settings) -> list[Path]:
-    files = sorted(settings.ontology_path.glob("*.ttl"))
-    files += sorted(settings.data_path.glob("*.ttl")) + sorted(settings.data_path.glob("*.trig"))
-    return files
+    """What the build reads: the ontology's files, the data files and the article folders."""
+    ontology, data = build_source_files(settings)
+    return [*ontology, *data, *article_folders(settings)]
 
 
-def load_dataset(files: Iterable[Path]) -> rdflib.Dataset:
+def read_quads(settings: Settings, files: Iterable[Path]) -> list[ox.Quad]:
+    """The quads of RDF files and article folders (whose claims the build expands), unmaterialised."""
+    quads: list[ox.Quad] = []
+    for f in files:
+        if f.is_dir():
+            quads += article_quads(load_article(f, settings), settings)
+        else:
+            quads += load_store([f])
+    return quads
+
+
+def load_dataset(settings: Settings, files: Iterable[Path]) -> rdflib.Dataset:
     """Our data for the linker's queries (rdflib: property paths over the union of the graphs)."""
     ds = rdflib.Dataset(default_union=True)
-    for f in files:
-        ds.parse(f, format="trig" if f.suffix == ".trig" else "turtle")
+    ds.parse(data=ox.serialize(read_quads(settings, files), format=ox.RdfFormat.N_QUADS), format="nquads")
     return ds
 
 
@@ -129,12 +141,12 @@ def our_entities(ds: rdflib.Dataset, kinds: Kinds, base_iri: str) -> list[OurEnt
 def select_entities(settings: Settings, kinds: Kinds, data: list[Path] | None = None,
                     only: Iterable[str] = ()) -> list[OurEntity]:
     """Our entities in `data` (default: source_files), or only those named in `only` (slug or IRI)."""
-    ents = our_entities(load_dataset(data or source_files(settings)), kinds, settings.base_iri)
+    ents = our_entities(load_dataset(settings, data or source_files(settings)), kinds, settings.base_iri)
     keep = {x if x.startswith("http") else settings.iris.id(x) for x in only}
     return [e for e in ents if e.iri in keep] if keep else ents
 
 
-def is_typed(files: Iterable[Path], iri: str) -> bool:
+def is_typed(settings: Settings, files: Iterable[Path], iri: str) -> bool:
     """True when some rdf:type of `iri` is in the files: an entity of our data."""
-    store = load_store(files)
-    return any(True for _ in store.quads_for_pattern(ox.NamedNode(iri), ns.RDF_TYPE, None, None))
+    subject = ox.NamedNode(iri)
+    return any(q.subject == subject and q.predicate == ns.RDF_TYPE for q in read_quads(settings, files))

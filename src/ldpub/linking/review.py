@@ -135,7 +135,7 @@ def accept(settings: Settings, qid: str, entity: str, *, out: Path, links_path: 
     entity = entity if entity.startswith("http") else settings.iris.id(entity.removeprefix("id:"))
     if not QID.match(qid):
         raise ValueError(f"not a Wikidata item id: {qid!r}")
-    if not force and not is_typed(data or source_files(settings), entity):
+    if not force and not is_typed(settings, data or source_files(settings), entity):
         raise ValueError(f"{entity} is not an entity of our data (no rdf:type); only what the article contains is linked")
     row = next((r for r in read_review(out) if r["entity"] == entity and r["qid"] == qid), None)
     if row is None and not (force and evidence):

@@ -208,11 +208,13 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     def _replace(self, worker: Worker) -> None:
-        """Kill a worker (the real cancellation); keep at least one worker alive."""
+        """Kill a worker (the real cancellation) and start its successor at once: the pool keeps
+        its size, so the next query does not wait GROW_AFTER plus a data load for the slot that
+        a timed-out or abandoned query freed (the innocent's p99 under attack, bench/soak.py)."""
         worker.kill()
         self.workers.discard(worker)
         self.size -= 1
-        if self.size < 1 and not self.closing:
+        if not self.closing:
             self._grow(reap=worker)
         else:
             task = asyncio.get_running_loop().create_task(worker.proc.wait())

@@ -1,5 +1,5 @@
 """The site model: the served store seen through the base IRI, with what every page needs cached
-(labels, claims and their statuses, the article text, the mention index). No HTTP and no page
+(labels, claims and their statuses, the articles and their texts, the mention index). No HTTP and no page
 layout here: `describe` makes the RDF of a document, `views/` the template contexts.
 
 The data may be anything under the base IRI: claims, an article or an ontology are used when they
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
@@ -45,6 +46,9 @@ HIDDEN_PREDICATES = (SKOS + "hiddenLabel",)
 COMMENT_PREDICATES = (RDFS + "comment", SKOS + "definition", SCHEMA + "description",
                       DCTERMS + "description")
 IDENTITY_PREDICATES = (SKOS + "exactMatch", SCHEMA + "sameAs", OWL + "sameAs")
+# The only form of kzm:statusColour a stylesheet takes from the data (#rrggbb): the value is
+# written into CSS, so anything else (a '}' or a url()) is ignored and the fallback colour used.
+CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 WIKIDATA = ("http://www.wikidata.org/entity/", "https://www.wikidata.org/entity/",
             "https://www.wikidata.org/wiki/")
 
@@ -123,10 +127,22 @@ class Sentence:
 
 @dataclass
 class Selector:
-    """Where a claim's quote sits in the article (oa:start, oa:end: character offsets)."""
+    """Where a claim's quote sits in its article (oa:start, oa:end: character offsets into the text
+    its evidence names with oa:hasSource)."""
 
     start: int
     end: int
+    source: str | None = None  # the article IRI
+
+
+@dataclass
+class ArticleText:
+    """One article of the dataset (a node with kzm:textFile): its text, if readable, cut at
+    kzm:textEnd, and its sentences as (paragraph, start, end)."""
+
+    iri: str
+    text: str | None
+    sentences: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- the site
@@ -262,6 +278,10 @@ class Site:
             return "Wikidata " + local_name(iri)
         return local_name(iri)
 
+    def title(self, fallback: str) -> str:
+        """The dataset's title from the data (its label, e.g. dcterms:title), else `fallback`."""
+        return self.label(self.iris.dataset) if self.has_label(self.iris.dataset) else fallback
+
     def has_label(self, iri: str) -> bool:
         return bool(self._labels.get(iri, {}).get("label"))
 
@@ -323,8 +343,12 @@ class Site:
         subjects = self._subjects
         at = bisect.bisect_left(subjects, iri)
         near = subjects[max(0, at - pool // 2):at + pool // 2]
-        close = difflib.get_close_matches(iri, near, n=count, cutoff=0.5)
-        return close
+        # Compared past the path they all share: the long common base made every pair look alike
+        # (suggestions for a made-up name) and cost ten times as much.
+        shared = os.path.commonprefix([iri, *near])  # noqa: RUF071 (characters, not path parts, on purpose)
+        cut = max(shared.rfind("/"), shared.rfind("#")) + 1
+        tails = {subject[cut:]: subject for subject in near}
+        return [tails[tail] for tail in difflib.get_close_matches(iri[cut:], list(tails), n=count, cutoff=0.6)]
 
 
     # ------------------------------------------------------------ terms
@@ -365,8 +389,11 @@ class Site:
                                                           ox.NamedNode(self.iris.statuses))}
         for iri in sorted(used | declared):
             label = self.label(iri) if self.has_label(iri) else local_name(iri).replace("-", " ")
+            colours = [o.value for o in self.objects(iri, self.iris.term("statusColour"))
+                       if isinstance(o, ox.Literal) and CSS_COLOUR.fullmatch(o.value)]
             out[iri] = {"iri": iri, "label": label, "definition": self.comment(iri),
-                        "slug": status_slug(iri), "used": iri in used}
+                        "slug": status_slug(iri), "used": iri in used,
+                        "colour": colours[0] if colours else None}
         return out
 
     @cached_property
@@ -386,7 +413,7 @@ class Site:
 
     @cached_property
     def selectors(self) -> dict[str, Selector]:
-        """claim IRI -> its position in the article, from its oa selectors."""
+        """claim IRI -> its position in its article, from its oa selectors and oa:hasSource."""
         out: dict[str, Selector] = {}
         evidence = ox.NamedNode(self.iris.term("evidence"))
         for q in self.default(None, evidence):
@@ -398,9 +425,25 @@ class Site:
                         start = int_value(p.object)
                     elif p.predicate.value == OA + "end":
                         end = int_value(p.object)
+            sources = sorted(term_value(s.object) for s in self.default(ev, ox.NamedNode(OA + "hasSource"))
+                             if isinstance(s.object, ox.NamedNode))
             if start is not None and end is not None:
-                out[claim] = Selector(start, end)
+                out[claim] = Selector(start, end, sources[0] if sources else None)
         return out
+
+    @cached_property
+    def article_claims(self) -> dict[str, list[str]]:
+        """article IRI -> its claims (those whose evidence names it), in natural order."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for claim, sel in sorted(self.selectors.items(), key=lambda kv: natural_key(kv[0])):
+            if sel.source is not None:
+                out[sel.source].append(claim)
+        return dict(out)
+
+    def claim_article(self, claim: str) -> str | None:
+        """The article a claim quotes (its evidence's oa:hasSource), else None."""
+        sel = self.selectors.get(claim)
+        return sel.source if sel else None
 
     def claims_about(self, iri: str) -> list[str]:
         """Claims whose assertion graph uses the IRI, or that say they mention it."""
@@ -420,37 +463,42 @@ class Site:
                 for q in self.quads(quad.subject, quad.predicate, quad.object, None)
                 if isinstance(q.graph_name, ox.NamedNode)]
 
-    # ------------------------------------------------------------ the article
+    # ------------------------------------------------------------ the articles
     @cached_property
-    def article_iri(self) -> str | None:
-        hits = self.default(None, ox.NamedNode(self.iris.term("textFile")))
-        if hits:
-            return term_value(hits[0].subject)
-        candidate = self.iris.article
-        return candidate if self.exists(candidate) else None
+    def articles(self) -> dict[str, ArticleText]:
+        """Every article (a node with kzm:textFile in the default graph), in natural IRI order, so
+        <id/article> comes before <id/article/x>. Read once per Site."""
+        text_file = self.iris.term("textFile")
+        iris = sorted({term_value(q.subject) for q in self.default(None, ox.NamedNode(text_file))
+                       if isinstance(q.subject, ox.NamedNode)}, key=natural_key)
+        out = {}
+        for iri in iris:
+            text = self._read_article(iri)
+            out[iri] = ArticleText(iri, text, split_sentences(text or ""))
+        return out
 
-    @cached_property
-    def article_text(self) -> str | None:
-        if not self.article_iri:
-            return None
-        for o in self.objects(self.article_iri, self.iris.term("textFile")):
+    def _read_article(self, iri: str) -> str | None:
+        for o in self.objects(iri, self.iris.term("textFile")):
             text = read_text_file(self.root, o.value)
             if text is not None:
                 # Only the work itself: what follows kzm:textEnd is the page's furniture.
-                ends = [int_value(e) for e in self.objects(self.article_iri, self.iris.term("textEnd"))]
+                ends = [int_value(e) for e in self.objects(iri, self.iris.term("textEnd"))]
                 return text[:ends[0]] if ends and ends[0] is not None else text
         return None
 
-    @cached_property
-    def sentences(self) -> list[tuple[int, int, int]]:
-        """(paragraph, start, end) of every sentence of the article."""
-        return split_sentences(self.article_text or "")
+    def article(self, iri: str | None) -> ArticleText | None:
+        """The article with this IRI when it has a readable text, else None."""
+        found = self.articles.get(iri or "")
+        return found if found is not None and found.text is not None else None
 
     def sentence_for(self, sel: Selector) -> Sentence | None:
-        text = self.article_text
-        if not text or not (0 <= sel.start <= sel.end <= len(text)):
+        """The quote of a selector in its own article's sentences; None when the selector names no
+        readable article or runs past its text (never another article's text)."""
+        article = self.article(sel.source)
+        if article is None or article.text is None or not (0 <= sel.start <= sel.end <= len(article.text)):
             return None
-        spans = [(s, e) for _, s, e in self.sentences if s < max(sel.end, sel.start + 1) and e > sel.start]
+        text = article.text
+        spans = [(s, e) for _, s, e in article.sentences if s < max(sel.end, sel.start + 1) and e > sel.start]
         start = min([s for s, _ in spans], default=sel.start)
         end = max([e for _, e in spans], default=sel.end)
         return Sentence(text[start:sel.start], text[sel.start:sel.end], text[sel.end:end])
@@ -459,7 +507,7 @@ class Site:
     def mention_index(self) -> tuple[re.Pattern | None, dict[str, str]]:
         """A regex over every label of every entity under the base, and label (folded) -> IRI."""
         skip_prefixes = (self.iris.ontology, self.iris.shapes, self.iris.claims, self.iris.statuses)
-        skip = {self.article_iri, self.iris.dataset}
+        skip = {*self.articles, self.iris.dataset}
         by_label: dict[str, str] = {}
         for iri in sorted(self._labels):
             if not self.is_ours(iri) or iri in skip or iri.startswith(skip_prefixes) or "#" in iri:

@@ -29,6 +29,7 @@ from ldpub.site.model import Site
 from ldpub.store import DISK, MEMORY, META_FILE, REMOTE, StoreSpec, open_local, read_metadata
 from ldpub.void import Statistics
 from ldpub.web import pages
+from ldpub.web.connections import SendDeadline
 from ldpub.web.downloads import StaticFiles
 from ldpub.web.drain import Drain
 from ldpub.web.errors import framework_error, ldpub_error
@@ -52,9 +53,11 @@ class Dispatch:
     """/sparql to the endpoint, every other request (and the lifespan) to the site app. One
     comparison instead of the framework's router: a cached query's time is mostly routing."""
 
-    def __init__(self, sparql: ASGIApp, site: FastAPI) -> None:
+    def __init__(self, sparql: ASGIApp, site: FastAPI, send_timeout: float) -> None:
         self.sparql = sparql
         self.site = site
+        # The endpoint bounds its own sends (ChunkedResponse, sized for the hot path).
+        self.bounded_site = SendDeadline(site, send_timeout)
         self.state = site.state  # so app.state reads the same from the outside
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -62,7 +65,7 @@ class Dispatch:
             scope["app"] = self.site
             await self.sparql(scope, receive, send)
         else:
-            await self.site(scope, receive, send)
+            await self.bounded_site(scope, receive, send)
 
 
 class LdpubApp(RequestLog):
@@ -124,4 +127,4 @@ def create_app(settings: Settings, files: Sequence[str | Path] = (), executor: Q
     site.router.add_route("/.well-known/void", endpoint.well_known_void, methods=["GET", "HEAD"])
     site.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     site.include_router(pages.router)  # the linked-data pages; its catch-all route must come last
-    return LdpubApp(Dispatch(endpoint, site), settings)
+    return LdpubApp(Dispatch(endpoint, site, settings.send_timeout), settings)

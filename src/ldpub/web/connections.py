@@ -1,6 +1,8 @@
 """The HTTP connections themselves (uvicorn's httptools protocol): a client must send each
 request's head within read_timeout, or the connection is answered 408 and closed. A silent
-socket, or headers sent a byte at a time, then cannot hold a connection for good.
+socket, or headers sent a byte at a time, then cannot hold a connection for good. A head that
+grows past its byte bound is answered 431 at once: the parser would otherwise buffer all of it
+(8 MB of headers took seconds) before web/guard.py could count the headers.
 
 Each request's scope also carries a way to cut its connection at once (`scope["extensions"]
 [CONNECTION]["abort"]`): closing politely waits for the unsent bytes, which a client that stopped
@@ -9,11 +11,16 @@ reading never takes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+log = logging.getLogger("ldpub.web")
 CONNECTION = "ldpub.connection"  # the scope extension holding "abort"
 LATE_HEAD = (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             b"Connection: close\r\nContent-Length: %d\r\n\r\n%b")
+HUGE_HEAD = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
              b"Connection: close\r\nContent-Length: %d\r\n\r\n%b")
 
 
@@ -23,7 +30,10 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
     timeout applies."""
 
     head_timeout = 10.0
+    max_head_bytes = 1 << 20
     _head_timer: asyncio.TimerHandle | None = None
+    _head_bytes = 0
+    _refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -39,12 +49,37 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
         self._stop_head_timer()
         super().on_headers_complete()
 
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # read and dropped unparsed, so that closing does not reset the 431 away
+        head_pending = self._head_timer is not None
+        super().data_received(data)
+        if not head_pending:
+            return
+        # Counted from the head's start; a chunk that completes the head may carry body bytes too,
+        # so only a head still incomplete after the bound is refused.
+        self._head_bytes += len(data)
+        if self._head_timer is not None and self._head_bytes > self.max_head_bytes and not self.transport.is_closing():
+            self._refuse_huge_head()
+
+    def _refuse_huge_head(self) -> None:
+        """431, then a lingering close: the client may still be sending its head, and closing on
+        unread bytes would reset the connection before it reads the answer."""
+        self._stop_head_timer()
+        self._refused = True
+        message = f"Request head larger than {self.max_head_bytes} bytes (max_header_bytes)\n".encode()
+        self.transport.write(HUGE_HEAD % (len(message), message))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(self.head_timeout, self.transport.close)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
         super().connection_lost(exc)
 
     def _start_head_timer(self) -> None:
         if self._head_timer is None:
+            self._head_bytes = 0
             self._head_timer = self.loop.call_later(self.head_timeout, self._head_too_late)
 
     def _stop_head_timer(self) -> None:
@@ -60,6 +95,44 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
-def with_head_deadline(seconds: float) -> type[HeadDeadlineProtocol]:
-    """The protocol class uvicorn should use, with this deadline."""
-    return type("HeadDeadline", (HeadDeadlineProtocol,), {"head_timeout": seconds})
+def with_head_deadline(seconds: float, max_head_bytes: int) -> type[HeadDeadlineProtocol]:
+    """The protocol class uvicorn should use, with this deadline and this bound on a head's bytes
+    (request line included)."""
+    return type("HeadDeadline", (HeadDeadlineProtocol,), {"head_timeout": seconds, "max_head_bytes": max_head_bytes})
+
+
+def abort_connection(scope: Scope) -> None:
+    """Cut the request's connection at once (see CONNECTION); nothing when the server gave no way."""
+    abort = scope.get("extensions", {}).get(CONNECTION, {}).get("abort")
+    if abort is not None:
+        abort()
+
+
+class SendDeadline:
+    """Each piece of an answer (a page, a slice of a dump or a static file) must be taken by the
+    client within `seconds`, or its connection is cut: a client that never reads holds neither a
+    connection nor the unsent answer for good. What the app sends after the cut is dropped."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        dropped = False
+
+        async def send_within(message: Message) -> None:
+            nonlocal dropped
+            if dropped:
+                return
+            try:
+                async with asyncio.timeout(self.seconds):
+                    await send(message)
+            except TimeoutError:
+                dropped = True
+                log.info("dropped a client that read nothing for %g s: %s", self.seconds, scope["path"])
+                abort_connection(scope)
+
+        await self.app(scope, receive, send_within)

@@ -3,7 +3,9 @@ web/render.py, files in web/downloads.py).
 
 URL scheme (the canonical base IRI maps to this server's own URL):
   /                      dataset landing page (RDF: the dataset description)
-  /article               the article with mentions linked and claims marked
+  /article               the index of the articles (the first article's old link lands here)
+  /article/<path>        the text of the article <base><path>, mentions linked, its claims marked
+  /statuses.css          the status colours, from the data (kzm:statusColour)
   /query                 SPARQL editor (also GET /sparql from a browser)
   /id/<path>[.ext]       entities, claims, statuses, the article, the dataset
   /def[.ext], /shapes[.ext]   the ontology and the SHACL shapes (hash IRIs: /def#Term)
@@ -27,9 +29,11 @@ from starlette.responses import RedirectResponse, Response
 from ldpub import formats, ns
 from ldpub.errors import BadRequest, NotFound
 from ldpub.formats import HTML, PAGE_TYPES, TURTLE
+from ldpub.iris import STATUS_CSS
 from ldpub.rdf import rdf_answer
 from ldpub.site.describe import describe
 from ldpub.site.model import Site
+from ldpub.site.statuses import status_stylesheet
 from ldpub.site.views import PAGES, Page
 from ldpub.site.views.entity import entity_view
 from ldpub.site.views.landing import landing_view
@@ -174,10 +178,16 @@ def view_route(spec: Page) -> Callable[[Request], Response]:
 
     def route(request: Request) -> Response:
         site = site_of(request)
-        view = site.memoised(("page", spec.path), lambda: spec.view(site))
+        params = dict(request.path_params)
+        key = ("page", spec.path, *sorted(params.items()))
+        view = site.memo.get(key)
         if view is None:
-            return page(request, "not_found.html", status=404, iri=site.iris.iri_of_path(spec.path),
-                        suggestions=[], message=spec.missing)
+            view = spec.view(site, **params)
+            if view is None:
+                return page(request, "not_found.html", status=404, iri=site.iris.iri_of_path(iri_path(request)),
+                            suggestions=[], message=spec.missing)
+            # Only what exists is kept: a path naming nothing (any string a client sends) is not.
+            site.memo[key] = view
         return page(request, spec.template, view=view)
 
     return route
@@ -185,6 +195,13 @@ def view_route(spec: Page) -> Callable[[Request], Response]:
 
 for _spec in PAGES:
     router.add_api_route(_spec.path, view_route(_spec), methods=GET, include_in_schema=False)
+
+
+@router.api_route(f"/{STATUS_CSS}", methods=GET, include_in_schema=False)
+def status_css(request: Request) -> Response:
+    site = site_of(request)
+    body = site.memoised("status_css", lambda: status_stylesheet(site).encode())
+    return validated(request, body, "text/css", modified=site.modified)
 
 
 @router.api_route("/query", methods=GET, include_in_schema=False)

@@ -29,7 +29,7 @@ from ldpub.rdf import rdf_answer
 from ldpub.settings import Settings
 from ldpub.void import Statistics, access_quads
 from ldpub.web import downloads, negotiation, querypage
-from ldpub.web.connections import CONNECTION
+from ldpub.web.connections import abort_connection
 from ldpub.web.drain import Drain
 from ldpub.web.errors import error_response
 from ldpub.web.render import host_dependent, server_base, trusts_forwarding
@@ -236,6 +236,4 @@ class ChunkedResponse(Response):
             log.info("dropped a client that read nothing for %g s", self.send_timeout)
             # Cut the connection: a polite close would wait for the unsent bytes, which this
             # client never takes, and keep the connection (and its buffers) for as long as it likes.
-            abort = scope.get("extensions", {}).get(CONNECTION, {}).get("abort")
-            if abort is not None:
-                abort()
+            abort_connection(scope)

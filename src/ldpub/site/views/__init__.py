@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from ldpub.site.model import Site
-
 
 @dataclass(frozen=True)
 class Page:
-    path: str  # the URL path, e.g. "/article"
+    path: str  # the URL path, e.g. "/article"; may hold Starlette parameters ("/article/{path:path}")
     template: str  # e.g. "article.html"; it gets the context as `view`
-    view: Callable[[Site], dict[str, Any] | None]  # None: the data has nothing to show here
+    # view(site, **the path's parameters); None: the data has nothing to show here
+    view: Callable[..., dict[str, Any] | None]
     missing: str  # the 404's words when view gives None
 
 

@@ -1,5 +1,6 @@
-"""The article page (/article): the text in paragraphs and sentences, names linked to their
-entities, each claim's quote marked and its sentence tinted by the claim's status."""
+"""The text of one article (/article/<path of its IRI>, see ldpub.iris): its paragraphs and
+sentences, names linked to their entities, and the quote of each of its own claims marked and its
+sentence tinted by the claim's status. Claims of other articles are never drawn here."""
 
 from __future__ import annotations
 
@@ -7,29 +8,34 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
+from ldpub.iris import ARTICLES
 from ldpub.site.model import ClaimRef, Site
 from ldpub.site.text import natural_key
 from ldpub.site.views import Page
 
 
-def article_view(site: Site) -> dict | None:
-    """Paragraphs of sentences; each sentence has segments (text, optional entity link, whether it
+def article_view(site: Site, path: str) -> dict | None:
+    """The article whose IRI is <base><path>, None when there is no such article with a text.
+    Paragraphs of sentences; each sentence has segments (text, optional entity link, whether it
     is inside a claim's quote) and the claims it carries (with their status)."""
-    text = site.article_text
-    if text is None:
+    iri = site.iris.iri_of_path(path)
+    article = site.article(iri)
+    if article is None or article.text is None:
         return None
+    text = article.text
     by_sentence: dict[int, list[ClaimRef]] = defaultdict(list)
     quotes: list[tuple[int, int, str]] = []
-    for claim, sel in sorted(site.selectors.items(), key=lambda kv: (kv[1].start, natural_key(kv[0]))):
+    own = [(c, site.selectors[c]) for c in site.article_claims.get(iri, [])]
+    for claim, sel in sorted(own, key=lambda kv: (kv[1].start, natural_key(kv[0]))):
         if not (0 <= sel.start < sel.end <= len(text)):
             continue
         quotes.append((sel.start, sel.end, claim))
-        for i, (_, s, e) in enumerate(site.sentences):
+        for i, (_, s, e) in enumerate(article.sentences):
             if s < sel.end and e > sel.start:
                 by_sentence[i].append(site.claim_ref(claim))
     paragraphs: list[list[dict]] = []
     last_para = None
-    for i, (para, s, e) in enumerate(site.sentences):
+    for i, (para, s, e) in enumerate(article.sentences):
         if para != last_para:
             paragraphs.append([])
             last_para = para
@@ -42,8 +48,9 @@ def article_view(site: Site) -> dict | None:
         })
     used = {c.status for para in paragraphs for sent in para for c in sent["claims"]}
     return {
-        "iri": site.article_iri,
-        "label": site.label(site.article_iri) if site.article_iri else "Article",
+        "iri": iri,
+        "label": site.label(iri),
+        "claims": len(own),
         "paragraphs": paragraphs,
         "legend": [st for st in site.statuses.values() if st["iri"] in used],
     }
@@ -67,4 +74,5 @@ def _segments(text: str, start: int, end: int, mentions: list[tuple[int, int, st
     return out
 
 
-PAGE = Page("/article", "article.html", article_view, "This dataset has no article text to show.")
+PAGE = Page(f"/{ARTICLES}/{{path:path}}", "article.html", article_view,
+            "No article of this dataset has its text here: see the index of the articles.")

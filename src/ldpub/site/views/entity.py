@@ -1,5 +1,5 @@
 """The entity page (/id/…, and any other IRI under the base): its properties with the claims that
-support them, what the article's claims say about it, what points to it, its hash IRIs
+support them, what the articles' claims say about it (grouped by article), what points to it, its hash IRIs
 (…/c01#quote), and a schema.org summary for search engines."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class ClaimView:
     sentence: Sentence | None
     start: int | None = None
     end: int | None = None
+    article: Term | None = None  # the article it quotes (its evidence's oa:hasSource)
 
 
 def entity_view(site: Site, doc: str) -> dict:
@@ -37,6 +38,7 @@ def entity_view(site: Site, doc: str) -> dict:
     only_in_claims = not site.default(node, TYPE) and bool(list(site.quads(node, TYPE, None, None)))
     if not types:
         types = list({term_value(q.object): site.term(q.object) for q in site.quads(node, TYPE, None, None)}.values())
+    claims = [claim_view(site, c) for c in site.claims_about(doc) if c != doc]
     fragments = [{"iri": iri, "anchor": iri.split("#", 1)[1], "label": site.label(iri),
                   "rows": property_rows(site, iri)} for iri in site.hash_iris(doc)]
     return {
@@ -47,7 +49,8 @@ def entity_view(site: Site, doc: str) -> dict:
         "types": types,
         "rows": property_rows(site, doc, skip=header),
         "incoming": incoming_rows(site, doc),
-        "claims": [claim_view(site, c) for c in site.claims_about(doc) if c != doc],
+        "claims": claims,
+        "claims_by_article": by_article(site, claims),
         "own_claim": claim_view(site, doc) if site.is_claim(doc) else None,
         "fragments": fragments,
         "wikidata": wikidata_links(site, doc),
@@ -69,7 +72,18 @@ def claim_view(site: Site, claim: str) -> ClaimView:
         sentence=site.sentence_for(sel) if sel else None,
         start=sel.start if sel else None,
         end=sel.end if sel else None,
+        article=site.term_for_iri(sel.source) if sel and sel.source else None,
     )
+
+
+def by_article(site: Site, claims: list[ClaimView]) -> list[tuple[Term | None, list[ClaimView]]]:
+    """Claims grouped by the article they quote, in the site's order of the articles; claims that
+    quote none (or an article without a text file) come last."""
+    groups: dict[str | None, tuple[Term | None, list[ClaimView]]] = {}
+    for c in claims:
+        groups.setdefault(c.article.value if c.article else None, (c.article, []))[1].append(c)
+    order = {iri: i for i, iri in enumerate(site.articles)}
+    return [groups[k] for k in sorted(groups, key=lambda k: (order.get(k or "", len(order)), k or ""))]
 
 
 def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:

@@ -1,5 +1,5 @@
-"""The landing page (/): the dataset's description and statistics, the article, the entities
-grouped by type and the claims with their statuses."""
+"""The landing page (/): the dataset's title, description and statistics (from the data), every
+article, the entities grouped by type and the claims with their statuses, by article."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ldpub.ns import RDF, VOID
 from ldpub.site.describe import property_rows
 from ldpub.site.model import Site, Term
 from ldpub.site.text import natural_key
+from ldpub.site.views.articles import article_entries
 
 # What each VoID count of the dataset counts, in the words of void.ttl and the build log.
 VOID_COUNT_WORDS = {
@@ -54,15 +55,19 @@ def landing_view(site: Site, title: str) -> dict:
         group = site.label(local_types[0].value) if local_types else "Other"
         entities[group].append(site.term_for_iri(iri))
     claims = [site.claim_ref(c) for c in sorted(site.claim_status, key=natural_key)]
-    article = site.article_iri
+    by_article: dict[str | None, list] = {}
+    for c in claims:
+        by_article.setdefault(site.claim_article(c.iri), []).append(c)
+    order = {iri: i for i, iri in enumerate(site.articles)}  # the articles' order; no article last
     return {
         "dataset": dataset if has_dataset else None,
-        "title": (site.label(dataset) if has_dataset and site.has_label(dataset) else title),
+        "title": site.title(title),
         "description": site.comment(dataset) if has_dataset else "",
         "rows": property_rows(site, dataset, skip={RDF + "type"}) if has_dataset else [],
         "stats": void_stats(site, dataset),
-        "article": site.term_for_iri(article) if article else None,
-        "article_comment": site.comment(article) if article else "",
+        "articles": article_entries(site),
+        "claims_by_article": [(site.term_for_iri(a) if a else None, cs) for a, cs in
+                              sorted(by_article.items(), key=lambda kv: order.get(kv[0] or "", len(order)))],
         "entities": sorted(entities.items()),
         "claims": claims,
         "status_counts": Counter(c.slug for c in claims),

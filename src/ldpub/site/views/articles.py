@@ -1,0 +1,36 @@
+"""The index of the articles (/article): each article with its label, description and claims by
+status, linking to its annotated text. The first article's old link (/article) lands here."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ldpub.iris import ARTICLES
+from ldpub.site.model import Site
+from ldpub.site.views import Page
+
+
+def article_entries(site: Site) -> list[dict]:
+    """One entry per article of the dataset: its term, description, whether its text can be shown,
+    and how many of its claims have each status (the landing page lists the same)."""
+    out = []
+    for iri, article in site.articles.items():
+        claims = [site.claim_ref(c) for c in site.article_claims.get(iri, [])]
+        counts = Counter(c.status for c in claims)
+        out.append({
+            "term": site.term_for_iri(iri),
+            "comment": site.comment(iri),
+            "has_text": article.text is not None,
+            "claims": len(claims),
+            "statuses": [(st, counts[st["iri"]]) for st in site.statuses.values() if counts[st["iri"]]],
+        })
+    return out
+
+
+def articles_view(site: Site) -> dict | None:
+    """The index; None when the dataset has no article."""
+    entries = article_entries(site)
+    return {"articles": entries} if entries else None
+
+
+PAGE = Page(f"/{ARTICLES}", "articles.html", articles_view, "This dataset has no article.")
