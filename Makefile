@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := raptor2-utils chromium
+APT_PACKAGES := raptor2-utils chromium virtuoso-opensource
 BENCH_APT_PACKAGES := wrk
 
-.PHONY: venv sysdeps build validate lint serve test bench soak clean vendor
+.PHONY: venv sysdeps build validate lint serve test bench bench-scale soak clean vendor
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,7 @@ sysdeps:
 	@missing=""; \
 	command -v rapper >/dev/null || missing="$$missing raptor2-utils"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/bin/virtuoso-t || missing="$$missing virtuoso-opensource"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -51,6 +52,11 @@ test: venv sysdeps lint build
 bench: venv build
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_APT_PACKAGES) >/dev/null; else echo "Run: sudo apt-get install -y $(BENCH_APT_PACKAGES)"; exit 1; fi; }
 	$(BIN)/python bench/run.py
+
+# Not part of `make test`: ldpub in memory, on disk and oxigraph serve on synthetic data at
+# BENCH_SIZES (default 100000,1000000) triples: load, start, memory, latency. bench/results/scale.txt.
+bench-scale: venv
+	$(BIN)/python bench/scale.py
 
 # Not part of `make test`: 5 minutes of load with attacks mixed in, on loopback (SOAK_SECONDS=60 to
 # shorten). Report in bench/results/soak.txt; exits 1 when a target is missed.

@@ -258,3 +258,108 @@ def two_articles_server(two_articles) -> Iterator[ServedProcess]:
     with serve_process([two_articles.settings.dist_path / "dataset.trig"],
                        {"LDPUB_ROOT": str(two_articles.settings.root)}) as served:
         yield served
+
+
+# ---------------------------------------------------------------- real stores (issue 12, tests/test_stores.py)
+@dataclass
+class RealStore:
+    """A SPARQL server the tests started: where to query it, where to load into it, and the
+    environment `ldpub load` / `ldpub serve` need to talk to it."""
+
+    name: str
+    query_url: str
+    update_url: str
+    env: dict[str, str]
+    proc: subprocess.Popen
+
+
+def wait_for_sparql(url: str, proc: subprocess.Popen, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} not serving at {url} (exit status {proc.poll()})")
+        time.sleep(0.1)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory) -> Iterator[RealStore]:
+    """`oxigraph serve` (PyPI's oxigraph, in the venv) on a free loopback port, empty, on disk in a
+    temporary folder; read-write so that `ldpub load --into` can fill it."""
+    exe = Path(sys.executable).parent / "oxigraph"
+    if not exe.exists():
+        pytest.fail("the oxigraph CLI is not installed in the venv: pip install -e '.[test]'")
+    folder = tmp_path_factory.mktemp("oxigraph-server")
+    port = free_port()
+    # --timeout-s: Oxigraph reads no per-request time limit and does not stop a query whose client
+    # left, so its own bound (query_timeout of the tests that use it + 1) ends what ldpub cancelled.
+    proc = subprocess.Popen([exe, "serve", "--location", folder, "--bind", f"127.0.0.1:{port}", "--timeout-s", "3"],
+                            stdout=subprocess.DEVNULL, stderr=(folder.parent / "oxigraph-server.log").open("wb"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_sparql(base + "/query", proc, 20, "oxigraph serve")
+        yield RealStore("oxigraph", base + "/query", base + "/update", {}, proc)
+    finally:
+        stop(proc)
+
+
+VIRTUOSO = Path("/usr/bin/virtuoso-t")
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{isql_port}
+DirsAllowed = {dir}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+MaxClientConnections = 8
+ServerThreads = 8
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory) -> Iterator[RealStore]:
+    """Virtuoso open source 7.2 (Debian's virtuoso-opensource; `make sysdeps` installs it) from a
+    temporary folder with its own virtuoso.ini: its own database files, loopback ports only,
+    DirsAllowed that folder. Loaded through /sparql-auth (digest, the fresh database's dba/dba)."""
+    if not VIRTUOSO.exists():
+        pytest.fail("Virtuoso is not installed: apt-get install -y virtuoso-opensource (make sysdeps does it)")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    http_port, isql_port = free_port(), free_port()
+    (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(dir=folder, isql_port=isql_port, http_port=http_port))
+    proc = subprocess.Popen([VIRTUOSO, "+configfile", folder / "virtuoso.ini", "+foreground"], cwd=folder,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{http_port}"
+    env = {"LDPUB_STORE_USER": "dba", "LDPUB_STORE_PASSWORD": "dba", "LDPUB_STORE_AUTH": "digest",
+           "LDPUB_STORE_DEFAULT_GRAPH": "true"}
+    try:
+        wait_for_sparql(base + "/sparql", proc, 60, "virtuoso-t")
+        yield RealStore("virtuoso", base + "/sparql", base + "/sparql-auth", env, proc)
+    finally:
+        stop(proc)

@@ -42,6 +42,7 @@ from ldpub.query.protocol import check_query
 from ldpub.query.seal import INLINE_QUERY_CHARS, inspect_query
 from ldpub.query.worker import READY, read_frame
 from ldpub.settings import load_settings
+from ldpub.void import Statistics
 from ldpub.web import sparql
 from ldpub.web.errors import status_of
 
@@ -602,7 +603,8 @@ def test_long_queries_are_checked_off_the_event_loop(monkeypatch):
             return Result(b'{"head": {}, "boolean": true}')
 
     monkeypatch.setattr(sparql, "query_request", spy)
-    endpoint = sparql.SparqlEndpoint(load_settings(ROOT), ox.Store(), Answers())
+    settings = load_settings(ROOT)
+    endpoint = sparql.SparqlEndpoint(settings, Statistics.of(ox.Store(), settings), Answers())
 
     async def post(query: str) -> None:
         body = query.encode()

@@ -18,7 +18,7 @@ def write_toml(folder, text):
 
 def test_every_setting_has_help_and_a_section():
     assert {s.name for s in SETTINGS} == {f for f in Settings.__dataclass_fields__ if f != "root"}
-    assert all(s.help and s.section in ("dataset", "endpoint", "server") for s in SETTINGS)
+    assert all(s.help and s.section in ("dataset", "endpoint", "server", "store") for s in SETTINGS)
 
 
 def test_a_typo_in_ldpub_toml_is_refused_with_a_suggestion(tmp_path):

@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
                     "start a new article: its folder under data/articles/ with the text, metadata and a claims file"),
     "serve": ("ldpub.web.server", "add_arguments", "run",
               "serve RDF files (default: the built dataset) with SPARQL and pages"),
+    "load": ("ldpub.build.load", "add_arguments", "run",
+             "load the built dataset into a store folder, or into a remote SPARQL store (--into URL)"),
     "settings": ("ldpub.settings", "add_arguments", "run", "list the settings in force, with their help text"),
     "link": ("ldpub.linking.cli", "add_arguments", "run",
              "propose, review and accept Wikidata links; --enrich fetches facts"),

@@ -10,6 +10,8 @@ line in that table.
     ├── BuildError               the sources cannot be built, or dist/ cannot be written
     │   ├── SourceError          an RDF or text file cannot be read or parsed (file, line, column)
     │   └── InvalidData          the data does not validate (the report is the message)
+    ├── StoreError               the store (a loaded folder, a remote endpoint) cannot be opened,
+    │                            reached or written
     ├── NotFound                 no such resource, file or example query
     ├── NotAcceptable            no offered format matches Accept / format=
     ├── MethodNotAllowed         the method is not one the resource answers
@@ -24,6 +26,7 @@ line in that table.
         ├── QueryTimeout         past query_timeout; the evaluation was killed
         ├── ClientGone           the client left before the answer; the evaluation was stopped
         └── Unavailable          no evaluator free (queue full) or the evaluator failed
+            └── StoreUnavailable the remote store failed, refused or could not be reached
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ class SourceError(BuildError):
 
 class InvalidData(BuildError):
     """The data parses but does not validate; the message is the validation report."""
+
+
+class StoreError(LdpubError):
+    """The store cannot be used: a folder `ldpub load` did not write, a remote endpoint that cannot
+    be reached, refuses our credentials or answers garbage. One line naming the store."""
 
 
 class NotFound(LdpubError):
@@ -123,3 +131,8 @@ class ClientGone(QueryError):
 
 class Unavailable(QueryError):
     """No evaluator could take the query: the queue is full or the evaluator failed."""
+
+
+class StoreUnavailable(Unavailable):
+    """The remote store behind /sparql failed, refused the request or could not be reached (its
+    message in a line, never its traceback)."""

@@ -129,6 +129,17 @@ class IriScheme:
         """The graph of facts fetched from Wikidata (`ldpub link --enrich`)."""
         return self.graph("wikidata-enrichment")
 
+    @property
+    def store_metadata(self) -> str:
+        """The graph where `ldpub load --into URL` keeps the statistics of a remote store."""
+        return self.graph("ldpub-store")
+
+    @property
+    def store_default_graph(self) -> str:
+        """The graph holding the default graph on a remote store whose default graph is the union of
+        all graphs (Virtuoso): `store_default_graph = true`."""
+        return self.graph("default")
+
     def download(self, name: str) -> str:
         return self.base + "download/" + name
 

@@ -86,6 +86,16 @@ class Settings:
     drain_timeout: float = setting("server", 10.0,
                                    "seconds `ldpub serve` lets queries in flight finish after SIGTERM or Ctrl-C "
                                    "(new ones answer 503); then it stops them and exits")
+    store: str = setting("store", "",
+                         "where the served data lives: empty = the files, parsed in memory by every process; "
+                         "a folder written by `ldpub load` = opened read-only on disk by every process; "
+                         "an http(s) URL = a remote SPARQL 1.1 query endpoint (credentials only from "
+                         "LDPUB_STORE_USER / LDPUB_STORE_PASSWORD). `ldpub serve --store` overrides it")
+    store_default_graph: bool = setting("store", False,
+                                        "the remote store's default graph is the union of all its graphs "
+                                        "(Virtuoso): keep our default graph in <base>graph/default and name "
+                                        "the dataset of every query explicitly")
+    store_auth: str = setting("store", "basic", "how a remote store checks LDPUB_STORE_USER/PASSWORD: basic or digest")
     forwarded_allow_ips: tuple[str, ...] = setting("endpoint", ("127.0.0.1", "::1"),
                                                    "peers whose X-Forwarded-* headers are believed; \"*\" = any")
 
@@ -173,6 +183,11 @@ def _check(setting: Setting, value: object, where: str) -> object:
         raise SettingsError(f"{where}: {setting.name} must not be negative, not {value!r}")
     if setting.name == "base_iri" and not str(value).endswith(("/", "#")):
         raise SettingsError(f"{where}: base_iri must end with '/' or '#', not {value!r}")
+    if setting.name == "store_auth" and value not in ("basic", "digest"):
+        raise SettingsError(f"{where}: store_auth must be 'basic' or 'digest', not {value!r}")
+    if setting.name == "store" and value and re.match(r"[a-z][a-z0-9+.-]*://", str(value)) and not re.fullmatch(
+            r"https?://[^/?#\s]+(/[^#\s]*)?", str(value)):
+        raise SettingsError(f"{where}: store must be an http(s) SPARQL endpoint URL or a folder, not {value!r}")
     if setting.name == "public_base_url" and value and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", str(value)):
         raise SettingsError(f"{where}: public_base_url must be an http(s) URL without query or fragment, not {value!r}")
     return value

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -223,3 +224,33 @@ def grouped(triples: Iterable[T]) -> list[T]:
     for t in triples:
         first.setdefault(str(t.subject), len(first))
     return sorted(triples, key=lambda t: first[str(t.subject)])
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What the server needs about the whole dataset and never recomputes while serving: the named
+    graphs (to check `named-graph-uri`), triples per graph (the service description) and the
+    VoID counts and partitions. Computed by `ldpub load` and stored with the data, or at start for
+    an in-memory store."""
+
+    graph_names: frozenset[str]
+    sizes: dict[str | None, int]
+    void: list[ox.Quad]
+    quads: int
+
+    @classmethod
+    def of(cls, store: ox.Store, settings: Settings) -> Statistics:
+        sizes = graph_sizes(store)
+        return cls(frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
+                   sizes, void_quads(store, settings), len(store))
+
+    def to_json(self) -> dict[str, Any]:
+        body = ox.serialize(self.void, format=ox.RdfFormat.N_QUADS)
+        return {"graphs": sorted(self.graph_names), "quads": self.quads,
+                "sizes": [[g, n] for g, n in self.sizes.items()],
+                "void": (body or b"").decode("utf-8")}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Statistics:
+        void = list(ox.parse(doc["void"].encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+        return cls(frozenset(doc["graphs"]), {g: int(n) for g, n in doc["sizes"]}, void, int(doc["quads"]))

@@ -27,6 +27,7 @@ from ldpub.query.executor import (
 from ldpub.query.protocol import predeclared, query_base
 from ldpub.query.worker import EVALUATION_ERROR, OK, READY, SYNTAX_ERROR
 from ldpub.settings import Settings
+from ldpub.store import DISK, StoreSpec
 
 log = logging.getLogger("ldpub.store")
 _LEN = struct.Struct(">I")
@@ -355,6 +356,14 @@ class WorkerPool:
         if kind == EVALUATION_ERROR:
             raise QueryEvaluationError(f"Query evaluation failed: {message}")
         raise Unavailable("The query evaluator answered unexpectedly")
+
+
+def worker_files(spec: StoreSpec) -> list[Path]:
+    """What the workers open: the files (each parses them) or the store folder (read-only)."""
+    if spec.kind == DISK:
+        assert spec.path is not None
+        return [spec.path]
+    return list(spec.files)
 
 
 def make_executor(settings: Settings, files: Sequence[str | Path],

@@ -8,10 +8,11 @@ SPARQL 1.1 Query Results JSON / XML / CSV-TSV. Imports only pyoxigraph (runs in 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pyoxigraph as ox
 
+from ldpub.formats import rdf_format
 from ldpub.ns import RDF, XSD
 
 XSD_STRING = XSD + "string"
@@ -135,3 +136,48 @@ WRITERS: dict[str, Callable[[list[str], list[Row]], bytes]] = {
     "text/csv": to_csv,
     "text/tab-separated-values": to_tsv,
 }
+
+
+def _size(terms: tuple[object, ...]) -> int:
+    """About the bytes a row or triple takes in any result format: its terms as text."""
+    return sum(len(str(t)) + 8 for t in terms)
+
+
+def write_answer(result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], media_type: str,
+                 limit: int, budget: int) -> tuple[bool, bytes]:
+    """(truncated, body): a query's answer written as `media_type`, cut at `limit` rows (or
+    triples) and at about `budget` bytes (a row count alone lets one huge row through). The same
+    for the embedded workers and a remote store's answers, read back by ldpub.query.remote."""
+    if isinstance(result, ox.QueryBoolean):
+        body = result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
+        assert body is not None
+        return False, body
+    if isinstance(result, ox.QuerySolutions) or hasattr(result, "variables"):  # or a remote answer's rows
+        writer = WRITERS.get(media_type)
+        if writer is None:
+            raise ValueError(f"{media_type} cannot hold SELECT results")
+        variables = [v.value for v in result.variables]
+        rows: list[Row] = []
+        size, truncated = 0, False
+        for solution in result:  # one row past a bound proves truncation
+            row = tuple(solution)
+            size += _size(row)
+            if len(rows) >= limit or size > budget:
+                truncated = True
+                break
+            rows.append(row)
+        return truncated, writer(variables, rows)
+    triples: list[ox.Triple] = []
+    size, truncated = 0, False
+    for triple in result:
+        size += _size((triple.subject, triple.predicate, triple.object))
+        if len(triples) >= limit or size > budget:
+            truncated = True
+            break
+        triples.append(triple)
+    fmt = rdf_format(media_type)
+    if fmt is None:
+        raise ValueError(f"{media_type} cannot hold a graph")
+    body = ox.serialize(triples, format=fmt)
+    assert body is not None
+    return truncated, body

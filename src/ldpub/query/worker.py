@@ -1,4 +1,4 @@
-"""A query worker process: `python -m ldpub.query.worker FILE...`.
+"""A query worker process: `python -m ldpub.query.worker FILE...` (or one store folder of `ldpub load`).
 
 Why a process: pyoxigraph cannot cancel a running query, so the server runs untrusted queries
 here and SIGKILLs the process when the time limit passes. Kept tiny (pyoxigraph + stdlib json)
@@ -25,10 +25,9 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from ldpub.errors import SourceError
-from ldpub.formats import rdf_format
-from ldpub.query.results import WRITERS, Row
-from ldpub.store import load_store
+from ldpub.errors import SourceError, StoreError
+from ldpub.query.results import write_answer
+from ldpub.store import is_disk_store, load_store, open_disk_store
 
 OK, SYNTAX_ERROR, EVALUATION_ERROR, LOAD_ERROR, READY = 0, 1, 2, 3, 9
 _LEN = struct.Struct(">I")
@@ -58,55 +57,14 @@ def _dataset_kwargs(dg: list[str] | None, ng: list[str] | None) -> dict:
     }
 
 
-def _size(terms: tuple[object, ...]) -> int:
-    """About the bytes a row or triple takes in any result format: its terms as text."""
-    return sum(len(str(t)) + 8 for t in terms)
-
-
 def evaluate(store: ox.Store, request: dict, prefixes: dict[str, str] | None = None,
              base: str | None = None) -> tuple[bool, bytes]:
     """(truncated, body) for one request; raises SyntaxError or other errors from pyoxigraph.
     `base`: the base IRI of a query without BASE (the endpoint's: ldpub.query.protocol.query_base).
-    The answer is cut at `limit` rows (or triples) and at about `max_bytes`: a row count alone
-    lets one huge row through."""
-    limit = int(request["limit"])
-    budget = int(request.get("max_bytes", 16 << 20))
-    media_type = request["mt"]
+    The answer is cut at `limit` rows (or triples) and at about `max_bytes` (write_answer)."""
     result = store.query(request["q"], prefixes=prefixes or None, base_iri=base,
                          **_dataset_kwargs(request.get("dg"), request.get("ng")))
-    if isinstance(result, ox.QueryBoolean):
-        body = result.serialize(format=ox.QueryResultsFormat.from_media_type(media_type))
-        assert body is not None
-        return False, body
-    if isinstance(result, ox.QuerySolutions):
-        writer = WRITERS.get(media_type)
-        if writer is None:
-            raise ValueError(f"{media_type} cannot hold SELECT results")
-        variables = [v.value for v in result.variables]
-        rows: list[Row] = []
-        size, truncated = 0, False
-        for solution in result:  # one row past a bound proves truncation
-            row = tuple(solution)
-            size += _size(row)
-            if len(rows) >= limit or size > budget:
-                truncated = True
-                break
-            rows.append(row)
-        return truncated, writer(variables, rows)
-    triples: list[ox.Triple] = []
-    size, truncated = 0, False
-    for triple in result:
-        size += _size((triple.subject, triple.predicate, triple.object))
-        if len(triples) >= limit or size > budget:
-            truncated = True
-            break
-        triples.append(triple)
-    fmt = rdf_format(media_type)
-    if fmt is None:
-        raise ValueError(f"{media_type} cannot hold a graph")
-    body = ox.serialize(triples, format=fmt)
-    assert body is not None
-    return truncated, body
+    return write_answer(result, request["mt"], int(request["limit"]), int(request.get("max_bytes", 16 << 20)))
 
 
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
@@ -128,8 +86,9 @@ def drop_network() -> bool:
 def serve(paths: list[str], inp: BinaryIO, out: BinaryIO, prefixes: dict[str, str] | None = None,
           base: str | None = None) -> None:
     try:
-        store = load_store(paths)
-    except SourceError as exc:  # the server reports it (it loads the same files): no traceback here
+        # One folder written by `ldpub load`: opened read-only, nothing parsed; else the files.
+        store = open_disk_store(paths[0]) if len(paths) == 1 and is_disk_store(paths[0]) else load_store(paths)
+    except (SourceError, StoreError) as exc:  # the server reports it (it loads the same files): no traceback here
         write_frame(out, LOAD_ERROR, False, exc.message.encode("utf-8", "replace"))
         return
     write_frame(out, READY, False, str(len(store)).encode())

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -20,10 +21,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ldpub.errors import LdpubError
 from ldpub.query.executor import QueryExecutor
-from ldpub.query.pool import make_executor
+from ldpub.query.pool import make_executor, worker_files
+from ldpub.query.remote import make_remote_executor
+from ldpub.remote import RemoteStore
 from ldpub.settings import Settings
 from ldpub.site.model import Site
-from ldpub.store import load_store
+from ldpub.store import DISK, MEMORY, META_FILE, REMOTE, StoreSpec, open_local, read_metadata
+from ldpub.void import Statistics
 from ldpub.web import pages
 from ldpub.web.connections import SendDeadline
 from ldpub.web.downloads import StaticFiles
@@ -72,14 +76,35 @@ class LdpubApp(RequestLog):
         self.state = dispatch.state
 
 
-def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryExecutor | None = None) -> LdpubApp:
-    paths = [Path(f) for f in files]
-    # Trusted, in-process copy for the server's own lookups (pages, VoID, graph checks).
-    dataset = load_store(paths)
+def open_backend(settings: Settings, spec: StoreSpec) -> tuple[ox.Store | None, Statistics, Site | None]:
+    """The trusted in-process store for the server's own lookups (pages), the statistics (VoID,
+    graph names) and the Site: parsed from the files (memory), opened read-only with the
+    statistics `ldpub load` stored (disk), or only the statistics (remote: no pages yet)."""
+    if spec.kind == REMOTE:
+        return None, Statistics.from_json(RemoteStore(settings, spec.url).metadata()), None
+    dataset = open_local(spec)
+    if spec.kind == DISK:
+        assert spec.path is not None
+        # The metadata file stands for the data: its folder holds the companions (shapes, VoID).
+        stats = Statistics.from_json(read_metadata(spec.path))
+        return dataset, stats, Site.for_files(dataset, [spec.path / META_FILE], settings)
+    return dataset, Statistics.of(dataset, settings), Site.for_files(dataset, spec.files, settings)
+
+
+def default_executor(settings: Settings, spec: StoreSpec, stats: Statistics) -> QueryExecutor:
+    if spec.kind == REMOTE:
+        return make_remote_executor(settings, spec.url, stats)
+    return make_executor(settings, worker_files(spec))
+
+
+def create_app(settings: Settings, files: Sequence[str | Path] = (), executor: QueryExecutor | None = None,
+               store: StoreSpec | None = None) -> LdpubApp:
+    spec = store or StoreSpec(MEMORY, files=tuple(Path(f) for f in files))
+    dataset, stats, site_model = open_backend(settings, spec)
     if executor is None:
-        executor = make_executor(settings, paths)
+        executor = default_executor(settings, spec, stats)
     drain = Drain()
-    endpoint = SparqlEndpoint(settings, dataset, executor, drain)
+    endpoint = SparqlEndpoint(settings, stats, executor, drain)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,12 +117,13 @@ def create_app(settings: Settings, files: Sequence[str | Path], executor: QueryE
     site = FastAPI(title="ldpub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                    exception_handlers={HTTPException: framework_error, LdpubError: ldpub_error})
     site.state.settings = settings
-    site.state.files = paths
+    site.state.files = list(spec.files)
+    site.state.store = spec
     site.state.dataset = dataset
     site.state.executor = executor
     site.state.endpoint = endpoint
     site.state.drain = drain  # begun by ldpub.web.drain.DrainingServer on SIGTERM
-    site.state.site = Site.for_files(dataset, paths, settings)
+    site.state.site = site_model
     site.router.add_route("/.well-known/void", endpoint.well_known_void, methods=["GET", "HEAD"])
     site.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     site.include_router(pages.router)  # the linked-data pages; its catch-all route must come last

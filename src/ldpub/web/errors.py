@@ -25,6 +25,7 @@ STATUS: tuple[tuple[type[errors.LdpubError], int], ...] = (
     (errors.UnsupportedMediaType, 415),
     (errors.QueryTimeout, 504),
     (errors.ClientGone, 499),  # nginx's "client closed request": only the access log sees it
+    (errors.StoreUnavailable, 502),  # Bad Gateway: the remote store failed, not us
     (errors.Unavailable, 503),
     (errors.QueryError, 400),
     (errors.LdpubError, 500),

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import uvicorn
 
-from ldpub.errors import SourceError
-from ldpub.query.pool import make_executor, prespawn
+from ldpub.errors import SourceError, StoreError
+from ldpub.query.pool import make_executor, prespawn, worker_files
 from ldpub.settings import Settings, load_settings
-from ldpub.store import check_source
+from ldpub.store import MEMORY, REMOTE, StoreSpec, check_source, parse_store
 from ldpub.web.app import create_app
 from ldpub.web.connections import with_head_deadline
 from ldpub.web.drain import DrainingServer
@@ -46,6 +46,10 @@ def bound_malloc_arenas(arenas: int = 2) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.add_argument("--store", metavar="FOLDER|URL", default=None,
+                        help="serve a store instead of files: a folder written by `ldpub load` (read-only), or a "
+                             "remote SPARQL endpoint URL (credentials from LDPUB_STORE_USER / LDPUB_STORE_PASSWORD); "
+                             "overrides the `store` setting")
     parser.add_argument(
         "files",
         nargs="*",
@@ -78,20 +82,41 @@ def check_files(files: list[Path]) -> None:
             raise SystemExit(f"ldpub serve: {exc.message}") from None
 
 
+def store_spec(args: argparse.Namespace, settings: Settings) -> StoreSpec:
+    """The backend: --store, else the `store` setting, else the files (default: the built dataset)."""
+    chosen = args.store if args.store is not None else settings.store
+    try:
+        spec = parse_store(chosen)
+    except StoreError as exc:
+        raise SystemExit(f"ldpub serve: {exc.message}") from None
+    if spec.kind != MEMORY:
+        if args.files:
+            raise SystemExit(f"ldpub serve: serve FILES or the store {chosen!r}, not both")
+        return spec
+    files = [Path(f) for f in args.files] or default_files(settings)
+    check_files(files)
+    return StoreSpec(MEMORY, files=tuple(files))
+
+
 def run(args: argparse.Namespace) -> int:
     bound_malloc_arenas()
     settings = load_settings()
-    files = [Path(f) for f in args.files] or default_files(settings)
-    check_files(files)
-    # The first query worker loads the data while this process imports the web stack.
-    first_worker = prespawn(files, settings)
+    spec = store_spec(args, settings)
+    if spec.kind == REMOTE:
+        print("ldpub serve: /sparql forwards to the remote store; the pages need a local store and answer 503 "
+              "(docs/stores.md)", file=sys.stderr)
+    # The first query worker loads (or opens) the data while this process imports the web stack.
+    first_worker = prespawn(worker_files(spec), settings) if spec.local else None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per forwarded query: the access log has it
     try:
-        app = create_app(settings, files, make_executor(settings, files, first_worker))
-    except SourceError as exc:  # a file that does not parse: one line, and no worker left behind
-        first_worker.kill()
-        first_worker.wait()
+        executor = make_executor(settings, worker_files(spec), first_worker) if spec.local else None
+        app = create_app(settings, executor=executor, store=spec)
+    except (SourceError, StoreError) as exc:  # one line, and no worker left behind
+        if first_worker is not None:
+            first_worker.kill()
+            first_worker.wait()
         raise SystemExit(f"ldpub serve: {exc.message}") from None
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
     # The head's bound: the headers' (web/guard.py answers within it, saying how large they were)

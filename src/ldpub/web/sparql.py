@@ -27,7 +27,7 @@ from ldpub.query.protocol import query_hash, query_request, read_params
 from ldpub.query.seal import INLINE_QUERY_CHARS
 from ldpub.rdf import rdf_answer
 from ldpub.settings import Settings
-from ldpub.void import access_quads, graph_sizes, void_quads
+from ldpub.void import Statistics, access_quads
 from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.connections import abort_connection
 from ldpub.web.drain import Drain
@@ -70,15 +70,16 @@ class SparqlEndpoint:
     """/sparql as a bare ASGI app (no router in front: it is the hot path), and the VoID and
     service description documents that describe it."""
 
-    def __init__(self, settings: Settings, dataset: ox.Store, executor: QueryExecutor,
+    def __init__(self, settings: Settings, stats: Statistics, executor: QueryExecutor,
                  drain: Drain | None = None) -> None:
         self.settings = settings
         self.executor = executor
         self.drain = drain or Drain()  # shutting down: new queries answer 503 (ldpub.web.drain)
-        self.graph_names = frozenset(g.value for g in dataset.named_graphs())
-        # The counts never change while serving: computed once here, not per request or per Host.
-        self.void_counts = void_quads(dataset, settings)
-        self.sizes = graph_sizes(dataset)
+        # The counts never change while serving: computed once (by `ldpub load`, or at start for
+        # an in-memory store), not per request or per Host.
+        self.graph_names = stats.graph_names
+        self.void_counts = stats.void
+        self.sizes = stats.sizes
         # VoID and the service description as written, per public URL and format.
         self.documents: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
 
