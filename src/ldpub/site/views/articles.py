@@ -10,12 +10,14 @@ from ldpub.site.model import Site
 from ldpub.site.views import Page
 
 
-def article_entries(site: Site) -> list[dict]:
-    """One entry per article of the dataset: its term, description, whether its text can be shown,
-    and how many of its claims have each status (the landing page lists the same)."""
+def article_entries(site: Site, articles: list[str] | None = None) -> list[dict]:
+    """One entry per article (every article of the dataset, or those given): its term, description,
+    whether its text can be shown, and how many of its claims have each status (the landing page
+    lists the same for its page of articles)."""
     out = []
-    for iri, article in site.articles.items():
-        claims = [site.claim_ref(c) for c in site.article_claims.get(iri, [])]
+    for iri in site.articles if articles is None else articles:
+        article = site.article_text(iri)
+        claims = [site.claim_ref(c) for c in site.article_claims(iri)]
         counts = Counter(c.status for c in claims)
         out.append({
             "term": site.term_for_iri(iri),

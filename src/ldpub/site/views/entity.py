@@ -63,7 +63,7 @@ def claim_view(site: Site, claim: str) -> ClaimView:
     statements = [Statement(site.term(q.subject), site.term(q.predicate), site.term(q.object))
                   for q in sorted(site.without_entailed(site.quads(None, None, None, ox.NamedNode(claim))),
                                   key=quad_key)]
-    sel = site.selectors.get(claim)
+    sel = site.selector(claim)
     return ClaimView(
         ref=site.claim_ref(claim),
         attributed_to=[site.term(o) for o in site.objects(claim, PROV + "wasAttributedTo")],
@@ -93,7 +93,7 @@ def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:
     out: dict[tuple[str, str], Statement] = {}
     # The alignment copies (schema:location beside kzm:location) say the same thing: once, under
     # the most specific property, as the page's own property table does.
-    for q in site.without_entailed(site.default(None, None, ox.NamedNode(iri))):
+    for q in site.without_entailed(site.default(None, None, ox.NamedNode(iri), limit * 4)):
         if q.predicate.value in skip:
             continue
         statement = Statement(site.term(q.subject), site.term(q.predicate), site.term(q.object))

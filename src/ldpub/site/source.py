@@ -1,0 +1,274 @@
+"""Where the pages read the data: one small interface, `Source`, over the served store, so that every
+page is made of bounded lookups (quads about an IRI, quads with an IRI as object, the labels of a few
+IRIs) and never of a scan of the dataset. Two implementations: `LocalSource` (pyoxigraph, in memory
+or on disk: a bound subject, object or graph is an index lookup) and `RemoteSource` (the same
+lookups as small SPARQL SELECTs to a remote store, through ldpub.remote).
+
+Also the subject index (`SubjectIndex`): our subject IRIs, sorted, one per line, binary-searched
+where they lie (bytes in memory, or a file mapped with mmap), for the landing page's paging and a
+404's suggestions.
+"""
+
+from __future__ import annotations
+
+import mmap
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import httpx
+import pyoxigraph as ox
+
+from ldpub.remote import RemoteStore
+from ldpub.settings import Settings
+
+T = TypeVar("T")
+Graph = ox.NamedNode | ox.DefaultGraph | None
+SUBJECTS_FILE = "subjects.txt"
+
+
+class Quads(Protocol):
+    """Anything with pyoxigraph's quads_for_pattern (a Store, or a Source)."""
+
+    def quads_for_pattern(self, s: Any, p: Any, o: Any, g: Any = None, /) -> Iterator[ox.Quad]: ...
+
+
+class Source(Protocol):
+    """What the pages ask of the store. Patterns bind a subject, an object or a graph (index
+    lookups); a pattern that binds only a predicate is allowed for vocabulary-sized answers (the
+    articles' kzm:textFile, rdfs:subPropertyOf) and is cut at `limit` like every other."""
+
+    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None,
+                          limit: int | None = None) -> Iterator[ox.Quad]: ...
+
+    def subject_iris(self, prefix: str) -> Iterator[str]:
+        """Every IRI starting with `prefix` used as a subject or graph name (building the index)."""
+        ...
+
+
+class LocalSource:
+    """A pyoxigraph store (and the companion stores beside it: shapes, VoID), each quad once."""
+
+    def __init__(self, store: ox.Store, extra: Iterable[ox.Store] = ()) -> None:
+        self.store = store
+        self.extra = [s for s in extra if s is not store]
+
+    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None,
+                          limit: int | None = None) -> Iterator[ox.Quad]:
+        found: Iterator[ox.Quad] = self._all(s, p, o, g)
+        return islice(found, limit) if limit is not None else found
+
+    def _all(self, s: Any, p: Any, o: Any, g: Any) -> Iterator[ox.Quad]:
+        if not self.extra:
+            yield from self.store.quads_for_pattern(s, p, o, g)
+            return
+        seen: set[ox.Quad] = set()
+        for store in (self.store, *self.extra):
+            for quad in store.quads_for_pattern(s, p, o, g):
+                if quad not in seen:
+                    seen.add(quad)
+                    yield quad
+
+    def subject_iris(self, prefix: str) -> Iterator[str]:
+        for store in (self.store, *self.extra):
+            for g in store.named_graphs():
+                if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+                    yield g.value
+            last = None
+            for q in store.quads_for_pattern(None, None, None, None):
+                if q.subject is not last and isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
+                    last = q.subject
+                    yield q.subject.value
+
+
+def _sparql_term(term: Any, var: str) -> str:
+    return str(term) if term is not None else f"?{var}"
+
+
+class RemoteSource:
+    """The same lookups over a remote SPARQL store: one SELECT each, cut at `limit` (and at the
+    setting `result_limit` when none is given). Blank nodes cannot be named in a query, so a
+    pattern with a blank node finds nothing here (the modelling rule is: no blank nodes). Quads in
+    graphs the statistics do not list (Virtuoso's own, ldpub's metadata graph) are left out; with
+    `store_default_graph` (Virtuoso) our default graph is the graph <base>graph/default."""
+
+    def __init__(self, settings: Settings, url: str, graph_names: Iterable[str]) -> None:
+        self.remote = RemoteStore(settings, url)
+        self.graph_names = frozenset(graph_names)
+        self.default_graph = settings.iris.store_default_graph if settings.store_default_graph else None
+        self.cap = settings.result_limit
+        self.local = threading.local()  # one HTTP client per thread (pages run in the thread pool)
+
+    def _client(self) -> httpx.Client:
+        client = getattr(self.local, "client", None)
+        if client is None:
+            client = self.local.client = self.remote.client()
+        return client
+
+    def _default(self, body: str) -> str:
+        return f"GRAPH <{self.default_graph}> {{ {body} }}" if self.default_graph else body
+
+    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None,
+                          limit: int | None = None) -> Iterator[ox.Quad]:
+        if any(isinstance(t, ox.BlankNode) for t in (s, o)):
+            return iter(())
+        body = f"{_sparql_term(s, 's')} {_sparql_term(p, 'p')} {_sparql_term(o, 'o')} ."
+        limit = min(limit, self.cap) if limit is not None else self.cap
+        if isinstance(g, ox.DefaultGraph):
+            where = self._default(body)
+        elif isinstance(g, ox.NamedNode):
+            where = f"GRAPH {g} {{ {body} }}"
+        elif self.default_graph:
+            where = f"GRAPH ?g {{ {body} }}"
+        else:
+            where = f"{{ {body} }} UNION {{ GRAPH ?g {{ {body} }} }}"
+        rows = self.remote.select(self._client(), f"SELECT * WHERE {{ {where} }} LIMIT {limit}")
+        return self._quads(rows, s, p, o, g)
+
+    def _quads(self, rows: list[dict[str, Any]], s: Any, p: Any, o: Any, g: Any) -> Iterator[ox.Quad]:
+        for row in rows:
+            graph = g if g is not None else row.get("g", ox.DefaultGraph())
+            if isinstance(graph, ox.NamedNode) and graph.value == self.default_graph:
+                graph = ox.DefaultGraph()
+            elif isinstance(graph, ox.NamedNode) and graph.value not in self.graph_names:
+                continue
+            subject, predicate = s or row["s"], p or row["p"]
+            if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+                continue
+            yield ox.Quad(subject, predicate, o or row["o"], graph)
+
+    def subject_iris(self, prefix: str) -> Iterator[str]:
+        pattern = self._default("?s ?p ?o")
+        query = (f"SELECT DISTINCT ?s WHERE {{ {{ {pattern} }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} "
+                 f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {ox.Literal(prefix)})) }} LIMIT {self.cap}")
+        for row in self.remote.select(self._client(), query):
+            yield row["s"].value
+        yield from (g for g in self.graph_names if g.startswith(prefix))
+
+
+class Lru:
+    """A memo of at most `size` values, the least recently used dropped first. Page routes run in
+    the thread pool: the lock guards the order; two threads may build the same value (harmless)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(0, size)
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def memoised(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The value kept under `key`, built on a miss (None is never kept: it is built again)."""
+        value = self.get(key)
+        if value is None:
+            value = build()
+            if value is not None:
+                self.put(key, value)
+        return value
+
+
+class SubjectIndex:
+    """Sorted IRIs, one per line, in bytes or a mapped file: found by binary search without
+    splitting them into a list (an index of 100,000 IRIs costs its bytes, not 100,000 objects)."""
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self.data = data
+
+    @classmethod
+    def of(cls, iris: Iterable[str]) -> SubjectIndex:
+        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if "\n" not in i).encode())
+
+    @classmethod
+    def open(cls, path: Path) -> SubjectIndex | None:
+        """The index file written beside a store (None when there is none)."""
+        try:
+            with path.open("rb") as f:
+                if path.stat().st_size == 0:
+                    return cls(b"")
+                return cls(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        except OSError:
+            return None
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(self.data))
+        tmp.replace(path)
+
+    def _line_at(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the line holding byte `pos`."""
+        start = self.data.rfind(b"\n", 0, pos) + 1
+        end = self.data.find(b"\n", pos)
+        return start, len(self.data) if end < 0 else end
+
+    def _bisect(self, key: bytes) -> int:
+        """Offset of the first line >= key (len(data) when none)."""
+        lo, hi = 0, len(self.data)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start, end = self._line_at(mid)
+            if self.data[start:end] < key:
+                lo = end + 1
+            else:
+                hi = start
+        return lo
+
+    def after(self, key: str, count: int) -> list[str]:
+        """Up to `count` IRIs sorting after `key` (from the first with "" )."""
+        pos = self._bisect(key.encode())
+        out: list[str] = []
+        while pos < len(self.data) and len(out) < count:
+            end = self.data.find(b"\n", pos)
+            end = len(self.data) if end < 0 else end
+            line = bytes(self.data[pos:end]).decode()
+            if line > key:
+                out.append(line)
+            pos = end + 1
+        return out
+
+    def before(self, key: str, count: int) -> list[str]:
+        """Up to `count` IRIs sorting before `key`, nearest last."""
+        pos = self._bisect(key.encode())
+        out: list[str] = []
+        while pos > 0 and len(out) < count:
+            start, end = self._line_at(pos - 1)
+            out.append(bytes(self.data[start:end]).decode())
+            pos = start
+        return out[::-1]
+
+    def near(self, key: str, count: int) -> list[str]:
+        """About `count` IRIs around where `key` would sort."""
+        return self.before(key, count // 2) + self.after(key, count - count // 2)
+
+    def __contains__(self, iri: str) -> bool:
+        return self.after_or_equal(iri) == iri
+
+    def after_or_equal(self, key: str) -> str | None:
+        pos = self._bisect(key.encode())
+        if pos >= len(self.data):
+            return None
+        start, end = self._line_at(pos)
+        return bytes(self.data[start:end]).decode()
+
+
+def subject_index(source: Source, prefix: str) -> SubjectIndex:
+    """The index of our subjects (no hash IRIs: a fragment never reaches the server), by one pass."""
+    return SubjectIndex.of(i for i in source.subject_iris(prefix) if "#" not in i)
+
