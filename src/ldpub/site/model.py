@@ -243,7 +243,9 @@ class Site:
                 if (q.subject, q.predicate.value, q.object, q.graph_name) not in entailed]
 
     def objects(self, iri: str, predicate: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH) -> list:
-        return [q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)]
+        """The objects, sorted: each store returns them in its own index order (memory, disk and a
+        remote store differ), and a page must not depend on which store it reads."""
+        return sorted((q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)), key=str)
 
     def comment(self, iri: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH) -> str:
         """The first comment-like literal (rdfs:comment, skos:definition …) of an IRI, else ""."""
@@ -561,8 +563,11 @@ class Site:
 
     def article(self, iri: str | None) -> ArticleText | None:
         """The article with this IRI when it has a readable text, else None."""
-        if not iri or not self.has(ox.NamedNode(iri), ox.NamedNode(self.iris.term("textFile")), None,
-                                   ox.DefaultGraph()):
+        try:
+            node = ox.NamedNode(iri or "")
+        except ValueError:  # a path that makes no IRI (/article/%ff) names no article
+            return None
+        if not self.has(node, ox.NamedNode(self.iris.term("textFile")), None, ox.DefaultGraph()):
             return None
         found = self.article_text(iri)
         return found if found.text is not None else None

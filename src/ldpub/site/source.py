@@ -28,6 +28,8 @@ from ldpub.settings import Settings
 T = TypeVar("T")
 Graph = ox.NamedNode | ox.DefaultGraph | None
 SUBJECTS_FILE = "subjects.txt"
+# The most rows one remote lookup asks for (a page's lookups bind an IRI: far fewer in practice).
+LOOKUP_CAP = 10_000
 
 
 class Quads(Protocol):
@@ -89,8 +91,8 @@ def _sparql_term(term: Any, var: str) -> str:
 
 
 class RemoteSource:
-    """The same lookups over a remote SPARQL store: one SELECT each, cut at `limit` (and at the
-    setting `result_limit` when none is given). Blank nodes cannot be named in a query, so a
+    """The same lookups over a remote SPARQL store: one SELECT each, cut at `limit` (LOOKUP_CAP
+    when none is given). Blank nodes cannot be named in a query, so a
     pattern with a blank node finds nothing here (the modelling rule is: no blank nodes). Quads in
     graphs the statistics do not list (Virtuoso's own, ldpub's metadata graph) are left out; with
     `store_default_graph` (Virtuoso) our default graph is the graph <base>graph/default."""
@@ -99,7 +101,8 @@ class RemoteSource:
         self.remote = RemoteStore(settings, url)
         self.graph_names = frozenset(graph_names)
         self.default_graph = settings.iris.store_default_graph if settings.store_default_graph else None
-        self.cap = settings.result_limit
+        self.cap = LOOKUP_CAP
+        self.metadata_graph = settings.iris.store_metadata
         self.local = threading.local()  # one HTTP client per thread (pages run in the thread pool)
 
     def _client(self) -> httpx.Client:
@@ -143,9 +146,11 @@ class RemoteSource:
     def subject_iris(self, prefix: str) -> Iterator[str]:
         pattern = self._default("?s ?p ?o")
         query = (f"SELECT DISTINCT ?s WHERE {{ {{ {pattern} }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} "
-                 f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {ox.Literal(prefix)})) }} LIMIT {self.cap}")
+                 f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {ox.Literal(prefix)})) }}")
+        ours = {self.metadata_graph, self.default_graph}  # ldpub's own graphs there, not the data's
         for row in self.remote.select(self._client(), query):
-            yield row["s"].value
+            if row["s"].value not in ours:
+                yield row["s"].value
         yield from (g for g in self.graph_names if g.startswith(prefix))
 
 
