@@ -569,7 +569,7 @@ class Site:
             return None
         if not self.has(node, ox.NamedNode(self.iris.term("textFile")), None, ox.DefaultGraph()):
             return None
-        found = self.article_text(iri)
+        found = self.article_text(node.value)
         return found if found.text is not None else None
 
     def sentence_for(self, sel: Selector) -> Sentence | None:
