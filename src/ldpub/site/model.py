@@ -337,8 +337,7 @@ class Site:
 
     def hash_iris(self, doc: str) -> list[str]:
         """The hash IRIs (doc#x) used as subjects: found from the document's own links (its evidence
-        doc#evidence, that evidence's selector …), what points to it (rdfs:isDefinedBy) and the
-        vocabulary's terms; bounded by what the document links, never a scan."""
+        doc#evidence, that evidence's selector …) and the vocabulary's terms (/def#Claim); bounded by what the document links, never a scan."""
         return self.looked_up(("hash", doc), lambda: self._hash_iris(doc))
 
     def _hash_iris(self, doc: str) -> list[str]:
@@ -346,8 +345,6 @@ class Site:
         node = ox.NamedNode(doc)
         todo = [q.object.value for q in self.quads(node, None, None, None, self.page_size * 10)
                 if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(prefix)]
-        todo += [q.subject.value for q in self.quads(None, None, node, None, self.page_size * 10)
-                 if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix)]
         at = bisect.bisect_left(self.ontology_terms, prefix)
         while at < len(self.ontology_terms) and self.ontology_terms[at].startswith(prefix):
             todo.append(self.ontology_terms[at])
@@ -519,7 +516,7 @@ class Site:
     def claims_about(self, iri: str, limit: int | None = None) -> list[str]:
         """Claims whose assertion graph uses the IRI, or that say they mention it (the first `limit`
         found of each kind: page_size × 10)."""
-        limit = limit or self.page_size * 10
+        limit = limit or self.page_size
         node = ox.NamedNode(iri)
         found = set()
         for s, p, o in ((node, None, None), (None, None, node), (None, node, None)):

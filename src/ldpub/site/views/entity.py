@@ -86,9 +86,10 @@ def by_article(site: Site, claims: list[ClaimView]) -> list[tuple[Term | None, l
     return [groups[k] for k in sorted(groups, key=lambda k: (order.get(k or "", len(order)), k or ""))]
 
 
-def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:
+def incoming_rows(site: Site, iri: str, limit: int | None = None) -> list[Statement]:
     """Default-graph triples pointing at the IRI (the first `limit`), except the claim mentions,
     which the page lists as claims."""
+    limit = limit or site.page_size * 5
     skip = {site.iris.term("mentionedIn"), site.iris.term("mentions")}
     out: dict[tuple[str, str], Statement] = {}
     # The alignment copies (schema:location beside kzm:location) say the same thing: once, under

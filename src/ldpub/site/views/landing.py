@@ -24,6 +24,9 @@ VOID_COUNT_WORDS = {
 }
 
 
+LANDING_ARTICLES = 10  # the others are on /article
+
+
 def void_stats(site: Site, dataset: str) -> list[tuple[str, str]]:
     """(label, value) of the VoID statistics stated for the dataset (and its void:subsets, e.g. the
     default graph): from the data's own VoID (void.ttl beside it), else from the statistics computed
@@ -68,8 +71,8 @@ def entity_page(site: Site, after: str) -> tuple[list[str], str | None]:
 
 def landing_view(site: Site, title: str, after: str = "") -> dict:
     """The landing page; `title` (from the settings) when the dataset has no label of its own.
-    Bounded: the first page_size articles with their claims, one page of subjects (after the
-    cursor `after`), the statistics of the load."""
+    Bounded: the first LANDING_ARTICLES articles and up to page_size of their claims, one page of
+    subjects (after the cursor `after`), the statistics of the load."""
     dataset = site.iris.dataset
     has_dataset = site.exists(dataset)
     entities: dict[str, list[Term]] = defaultdict(list)
@@ -79,8 +82,13 @@ def landing_view(site: Site, title: str, after: str = "") -> dict:
         local_types = [t for t in types if site.is_ours(t.value)] or types
         group = site.label(local_types[0].value) if local_types else "Other"
         entities[group].append(site.term_for_iri(iri))
-    articles = site.articles[:site.page_size]
-    by_article = [(site.term_for_iri(a), [site.claim_ref(c) for c in site.article_claims(a)]) for a in articles]
+    articles = site.articles[:LANDING_ARTICLES]
+    by_article = []
+    shown = 0  # claims listed: at most page_size, the rest on each article's page
+    for a in articles:
+        listed = site.article_claims(a)[:max(0, site.page_size - shown)]
+        shown += len(listed)
+        by_article.append((site.term_for_iri(a), [site.claim_ref(c) for c in listed]))
     claims = [c for _, cs in by_article for c in cs]
     return {
         "dataset": dataset if has_dataset else None,

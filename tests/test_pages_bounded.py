@@ -1,0 +1,91 @@
+"""Issue 12.3: a page costs work bounded by what it shows, not by the dataset. A Site over ~200,000
+synthetic quads (bench/synth.py) reads through a LocalSource that counts every quad it hands out;
+each page may touch a fixed number of them, whatever the size (the same pages over 20,000 quads
+touch about as many). No clock: the count is the measure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT
+from ldpub.site.describe import describe
+from ldpub.site.model import Site
+from ldpub.site.source import LocalSource, subject_index
+from ldpub.site.views.article import article_view
+from ldpub.site.views.entity import entity_view
+from ldpub.site.views.landing import landing_view
+
+BASE = "https://w3id.org/kz-masimov/"
+ID = BASE + "id/synth/"
+
+
+class Counting(LocalSource):
+    """The real local source, counting the quads it returns (and the lookups)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        super().__init__(store)
+        self.quads = self.lookups = 0
+
+    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None,
+                          limit: int | None = None) -> Iterator[ox.Quad]:
+        self.lookups += 1
+        for quad in super().quads_for_pattern(s, p, o, g, limit):
+            self.quads += 1
+            yield quad
+
+
+def synthetic_site(folder: Path, triples: int) -> tuple[Site, Counting, int]:
+    subprocess.run([sys.executable, ROOT / "bench" / "synth.py", "--triples", str(triples), "--out", folder / "synth",
+                    "--text-prefix", "synth/articles/"], check=True, capture_output=True)
+    store = ox.Store()
+    store.bulk_load(path=str(folder / "synth" / "synth.trig"), format=ox.RdfFormat.TRIG)
+    source = Counting(store)
+    index = subject_index(source, BASE)  # at start (or at load), not per page
+    site = Site(source, BASE, folder, index=index, page_size=50)
+    return site, source, len(store)
+
+
+def page_costs(site: Site, source: Counting) -> dict[str, int]:
+    """Quads touched by each page, each on a Site whose caches are cold."""
+    pages = {
+        "entity": lambda: entity_view(site, ID + "person-3"),
+        "hub entity (a place named by a tenth of the claims)": lambda: entity_view(site, ID + "place-0"),
+        "describe": lambda: describe(site, ID + "person-3"),
+        "claim": lambda: entity_view(site, BASE + "id/claim/s7"),
+        "article": lambda: article_view(site, "id/synth/article-1"),
+        "404": lambda: (site.exists(ID + "person-3x"), site.near_subjects(ID + "person-3x")),
+        "landing": lambda: landing_view(site, "T"),
+    }
+    costs = {}
+    for name, build in pages.items():
+        site.lookups.items.clear()
+        source.quads = 0
+        assert build(), name
+        costs[name] = source.quads
+    return costs
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> dict[str, int]:
+    site, source, size = synthetic_site(tmp_path_factory.mktemp("synth-small"), 20_000)
+    assert size > 15_000
+    return page_costs(site, source)
+
+
+def test_pages_touch_a_bounded_number_of_quads_at_any_size(tmp_path, small):
+    site, source, size = synthetic_site(tmp_path, 200_000)
+    assert size > 180_000, size
+    assert site.exists(ID + "person-3") and not site.exists(ID + "person-3x")
+    costs = page_costs(site, source)
+    for name, touched in costs.items():
+        # Today's main read every label, status and subject of the store for the first page: > size.
+        assert touched <= 10_000, f"{name}: {touched} quads touched of {size}"
+        # Ten times the data, about the same work (the hub grows with the data up to its caps).
+        assert touched <= 3 * small[name] + 2_000, f"{name}: {touched} at 200k, {small[name]} at 20k"
