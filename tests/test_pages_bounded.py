@@ -21,6 +21,7 @@ from ldpub.site.source import LocalSource, subject_index
 from ldpub.site.views.article import article_view
 from ldpub.site.views.entity import entity_view
 from ldpub.site.views.landing import landing_view
+from ldpub.store import SUBJECTS_FILE, SubjectIndex
 
 BASE = "https://w3id.org/kz-masimov/"
 ID = BASE + "id/synth/"
@@ -89,3 +90,22 @@ def test_pages_touch_a_bounded_number_of_quads_at_any_size(tmp_path, small):
         assert touched <= 10_000, f"{name}: {touched} quads touched of {size}"
         # Ten times the data, about the same work (the hub grows with the data up to its caps).
         assert touched <= 3 * small[name] + 2_000, f"{name}: {touched} at 200k, {small[name]} at 20k"
+
+
+def test_the_subject_index_is_searched_in_place_in_memory_and_mapped(tmp_path):
+    """The same answers from the bytes and from the file mapped with mmap (never split into a list)."""
+    iris = [f"{BASE}id/thing-{i:05d}" for i in range(0, 3000, 3)] + [f"{BASE}id/claim/c{i}" for i in range(50)]
+    in_memory = SubjectIndex.of(reversed(iris))
+    in_memory.write(tmp_path / SUBJECTS_FILE)
+    mapped = SubjectIndex.open(tmp_path / SUBJECTS_FILE)
+    assert mapped is not None and not isinstance(mapped.data, bytes)
+    ordered = sorted(iris)
+    for index in (in_memory, mapped):
+        assert index.after("", 3) == ordered[:3]
+        assert index.after(f"{BASE}id/thing-00004", 2) == [f"{BASE}id/thing-00006", f"{BASE}id/thing-00009"]
+        assert index.after(f"{BASE}id/thing-00006", 1) == [f"{BASE}id/thing-00009"]  # strictly after
+        assert index.before(f"{BASE}id/thing-00006", 2) == [f"{BASE}id/thing-00000", f"{BASE}id/thing-00003"]
+        assert index.after(ordered[-1], 5) == [] and index.before(ordered[0], 5) == []
+        assert f"{BASE}id/thing-00300" in index and f"{BASE}id/thing-00301" not in index
+        assert len(index.near(f"{BASE}id/thing-01500x", 10)) == 10
+    assert SubjectIndex.open(tmp_path / "none.txt") is None

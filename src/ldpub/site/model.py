@@ -24,9 +24,9 @@ import pyoxigraph as ox
 from ldpub.iris import IriScheme
 from ldpub.ns import DCTERMS, FOAF, OA, OWL, RDF, RDFS, SCHEMA, SH, SKOS, VOID, WELL_KNOWN, XSD
 from ldpub.settings import Settings, confined_path
-from ldpub.site.source import LocalSource, Lru, Source, SubjectIndex, subject_index
+from ldpub.site.source import LocalSource, Lru, Source, subject_index
 from ldpub.site.text import local_name, natural_key, split_sentences, status_slug
-from ldpub.store import load_store
+from ldpub.store import SubjectIndex, load_store
 
 DEFAULT_GRAPH = ox.DefaultGraph()
 

@@ -4,19 +4,16 @@ IRIs) and never of a scan of the dataset. Two implementations: `LocalSource` (py
 or on disk: a bound subject, object or graph is an index lookup) and `RemoteSource` (the same
 lookups as small SPARQL SELECTs to a remote store, through ldpub.remote).
 
-Also the subject index (`SubjectIndex`): our subject IRIs, sorted, one per line, binary-searched
-where they lie (bytes in memory, or a file mapped with mmap), for the landing page's paging and a
-404's suggestions.
+Also the subject index of a source (`subject_index`, see ldpub.store.SubjectIndex) and the LRU
+that bounds every cache of the pages.
 """
 
 from __future__ import annotations
 
-import mmap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from itertools import islice
-from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -24,10 +21,10 @@ import pyoxigraph as ox
 
 from ldpub.remote import RemoteStore
 from ldpub.settings import Settings
+from ldpub.store import SubjectIndex
 
 T = TypeVar("T")
 Graph = ox.NamedNode | ox.DefaultGraph | None
-SUBJECTS_FILE = "subjects.txt"
 # The most rows one remote lookup asks for (a page's lookups bind an IRI: far fewer in practice).
 LOOKUP_CAP = 10_000
 
@@ -188,89 +185,6 @@ class Lru:
             if value is not None:
                 self.put(key, value)
         return value
-
-
-class SubjectIndex:
-    """Sorted IRIs, one per line, in bytes or a mapped file: found by binary search without
-    splitting them into a list (an index of 100,000 IRIs costs its bytes, not 100,000 objects)."""
-
-    def __init__(self, data: bytes | mmap.mmap) -> None:
-        self.data = data
-
-    @classmethod
-    def of(cls, iris: Iterable[str]) -> SubjectIndex:
-        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if "\n" not in i).encode())
-
-    @classmethod
-    def open(cls, path: Path) -> SubjectIndex | None:
-        """The index file written beside a store (None when there is none)."""
-        try:
-            with path.open("rb") as f:
-                if path.stat().st_size == 0:
-                    return cls(b"")
-                return cls(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
-        except OSError:
-            return None
-
-    def write(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(self.data))
-        tmp.replace(path)
-
-    def _line_at(self, pos: int) -> tuple[int, int]:
-        """(start, end) of the line holding byte `pos`."""
-        start = self.data.rfind(b"\n", 0, pos) + 1
-        end = self.data.find(b"\n", pos)
-        return start, len(self.data) if end < 0 else end
-
-    def _bisect(self, key: bytes) -> int:
-        """Offset of the first line >= key (len(data) when none)."""
-        lo, hi = 0, len(self.data)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            start, end = self._line_at(mid)
-            if self.data[start:end] < key:
-                lo = end + 1
-            else:
-                hi = start
-        return lo
-
-    def after(self, key: str, count: int) -> list[str]:
-        """Up to `count` IRIs sorting after `key` (from the first with "" )."""
-        pos = self._bisect(key.encode())
-        out: list[str] = []
-        while pos < len(self.data) and len(out) < count:
-            end = self.data.find(b"\n", pos)
-            end = len(self.data) if end < 0 else end
-            line = bytes(self.data[pos:end]).decode()
-            if line > key:
-                out.append(line)
-            pos = end + 1
-        return out
-
-    def before(self, key: str, count: int) -> list[str]:
-        """Up to `count` IRIs sorting before `key`, nearest last."""
-        pos = self._bisect(key.encode())
-        out: list[str] = []
-        while pos > 0 and len(out) < count:
-            start, end = self._line_at(pos - 1)
-            out.append(bytes(self.data[start:end]).decode())
-            pos = start
-        return out[::-1]
-
-    def near(self, key: str, count: int) -> list[str]:
-        """About `count` IRIs around where `key` would sort."""
-        return self.before(key, count // 2) + self.after(key, count - count // 2)
-
-    def __contains__(self, iri: str) -> bool:
-        return self.after_or_equal(iri) == iri
-
-    def after_or_equal(self, key: str) -> str | None:
-        pos = self._bisect(key.encode())
-        if pos >= len(self.data):
-            return None
-        start, end = self._line_at(pos)
-        return bytes(self.data[start:end]).decode()
 
 
 def subject_index(source: Source, prefix: str) -> SubjectIndex:

@@ -26,8 +26,18 @@ from ldpub.query.remote import make_remote_executor
 from ldpub.remote import RemoteStore
 from ldpub.settings import Settings
 from ldpub.site.model import Site
-from ldpub.site.source import SUBJECTS_FILE, RemoteSource, SubjectIndex
-from ldpub.store import DISK, MEMORY, META_FILE, REMOTE, StoreSpec, open_local, read_metadata
+from ldpub.site.source import RemoteSource
+from ldpub.store import (
+    DISK,
+    MEMORY,
+    META_FILE,
+    REMOTE,
+    SUBJECTS_FILE,
+    StoreSpec,
+    SubjectIndex,
+    open_local,
+    read_metadata,
+)
 from ldpub.void import Statistics
 from ldpub.web import pages
 from ldpub.web.connections import SendDeadline
