@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from ldpub.iris import IriScheme
 from ldpub.ns import DCTERMS, FOAF, OA, OWL, RDF, RDFS, SCHEMA, SH, SKOS, VOID, WELL_KNOWN, XSD
 from ldpub.settings import Settings, confined_path
-from ldpub.site.source import LocalSource, Lru, Source, subject_index
+from ldpub.site.source import CombinedSource, LocalSource, Lru, Source, subject_index
 from ldpub.site.text import local_name, natural_key, split_sentences, status_slug
 from ldpub.store import SubjectIndex, load_store
 
@@ -631,29 +631,6 @@ class Site:
                 continue
             out.append((m.start() + offset, m.end() + offset, iri))
         return out
-
-
-class CombinedSource:
-    """A remote source and the companion files read locally beside it (shapes, VoID)."""
-
-    def __init__(self, source: Source, extra: Iterable[ox.Store]) -> None:
-        self.source = source
-        self.extra = LocalSource(ox.Store(), extra)
-
-    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None,
-                          limit: int | None = None) -> Iterator[ox.Quad]:
-        seen: set[ox.Quad] = set()
-        for quad in (*self.source.quads_for_pattern(s, p, o, g, limit=limit),
-                     *self.extra.quads_for_pattern(s, p, o, g, limit=limit)):
-            if quad not in seen:
-                seen.add(quad)
-                yield quad
-                if limit is not None and len(seen) >= limit:
-                    return
-
-    def subject_iris(self, prefix: str) -> Iterator[str]:
-        yield from self.source.subject_iris(prefix)
-        yield from self.extra.subject_iris(prefix)
 
 
 def quad_key(q: ox.Quad) -> tuple:

@@ -76,10 +76,8 @@ class LocalSource:
             for g in store.named_graphs():
                 if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
                     yield g.value
-            last = None
             for q in store.quads_for_pattern(None, None, None, None):
-                if q.subject is not last and isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
-                    last = q.subject
+                if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
                     yield q.subject.value
 
 
@@ -149,6 +147,29 @@ class RemoteSource:
             if row["s"].value not in ours:
                 yield row["s"].value
         yield from (g for g in self.graph_names if g.startswith(prefix))
+
+
+class CombinedSource:
+    """A remote source and the companion files read locally beside it (shapes, VoID)."""
+
+    def __init__(self, source: Source, extra: Iterable[ox.Store]) -> None:
+        self.source = source
+        self.extra = LocalSource(ox.Store(), extra)
+
+    def quads_for_pattern(self, s: Any = None, p: Any = None, o: Any = None, g: Any = None,
+                          limit: int | None = None) -> Iterator[ox.Quad]:
+        seen: set[ox.Quad] = set()
+        for quad in (*self.source.quads_for_pattern(s, p, o, g, limit=limit),
+                     *self.extra.quads_for_pattern(s, p, o, g, limit=limit)):
+            if quad not in seen:
+                seen.add(quad)
+                yield quad
+                if limit is not None and len(seen) >= limit:
+                    return
+
+    def subject_iris(self, prefix: str) -> Iterator[str]:
+        yield from self.source.subject_iris(prefix)
+        yield from self.extra.subject_iris(prefix)
 
 
 class Lru:
