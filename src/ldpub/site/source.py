@@ -143,7 +143,9 @@ class RemoteSource:
         query = (f"SELECT DISTINCT ?s WHERE {{ {{ {pattern} }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} "
                  f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {ox.Literal(prefix)})) }}")
         ours = {self.metadata_graph, self.default_graph}  # ldpub's own graphs there, not the data's
-        for row in self.remote.select(self._client(), query):
+        with self.remote.client() as client:  # once, at start: its connection is not kept
+            rows = self.remote.select(client, query)
+        for row in rows:
             if row["s"].value not in ours:
                 yield row["s"].value
         yield from (g for g in self.graph_names if g.startswith(prefix))
