@@ -50,6 +50,7 @@ IDENTITY_PREDICATES = (SKOS + "exactMatch", SCHEMA + "sameAs", OWL + "sameAs")
 # The only form of kzm:statusColour a stylesheet takes from the data (#rrggbb): the value is
 # written into CSS, so anything else (a '}' or a url()) is ignored and the fallback colour used.
 CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+LABEL_SCAN = 64  # quads of an IRI read at once to find its labels (more: one lookup per label predicate)
 WIKIDATA = ("http://www.wikidata.org/entity/", "https://www.wikidata.org/entity/",
             "https://www.wikidata.org/wiki/")
 
@@ -274,9 +275,18 @@ class Site:
     def _read_labels(self, iri: str) -> dict[str, list[tuple[tuple, str]]]:
         table: dict[str, list[tuple[tuple, str]]] = defaultdict(list)
         node = ox.NamedNode(iri)
+        # One lookup of the IRI's quads when it has few (most IRIs), else one per label predicate.
+        about = list(self.quads(node, None, None, None, LABEL_SCAN))
+        by_predicate: dict[str, list[ox.Quad]] | None = None
+        if len(about) < LABEL_SCAN:
+            by_predicate = defaultdict(list)
+            for q in about:
+                by_predicate[q.predicate.value].append(q)
         for kind, preds in self.label_predicates.items():
             for p_rank, pred in enumerate(preds):
-                for q in self.quads(node, ox.NamedNode(pred), None, None):
+                found = (by_predicate.get(pred, []) if by_predicate is not None
+                         else self.quads(node, ox.NamedNode(pred), None, None))
+                for q in found:
                     if not isinstance(q.object, ox.Literal):
                         continue
                     lang = q.object.language or ""
