@@ -552,6 +552,11 @@ class Site:
         return sorted({term_value(q.subject) for q in self.default(None, ox.NamedNode(text_file))
                        if isinstance(q.subject, ox.NamedNode)}, key=natural_key)
 
+    @cached_property
+    def article_order(self) -> dict[str, int]:
+        """Each article's place in `articles`."""
+        return {iri: i for i, iri in enumerate(self.articles)}
+
     def article_text(self, iri: str) -> ArticleText:
         """The article's text (None when unreadable) and its sentences, read on first use."""
         def read() -> ArticleText:

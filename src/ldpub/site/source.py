@@ -61,14 +61,11 @@ class LocalSource:
         return islice(found, limit) if limit is not None else found
 
     def _all(self, s: Any, p: Any, o: Any, g: Any) -> Iterator[ox.Quad]:
-        if not self.extra:
-            yield from self.store.quads_for_pattern(s, p, o, g)
-            return
-        seen: set[ox.Quad] = set()
-        for store in (self.store, *self.extra):
+        yield from self.store.quads_for_pattern(s, p, o, g)
+        # The companions are small: a quad of theirs is checked against the stores before it.
+        for i, store in enumerate(self.extra):
             for quad in store.quads_for_pattern(s, p, o, g):
-                if quad not in seen:
-                    seen.add(quad)
+                if quad not in self.store and not any(quad in other for other in self.extra[:i]):
                     yield quad
 
     def subject_iris(self, prefix: str) -> Iterator[str]:

@@ -82,7 +82,7 @@ def by_article(site: Site, claims: list[ClaimView]) -> list[tuple[Term | None, l
     groups: dict[str | None, tuple[Term | None, list[ClaimView]]] = {}
     for c in claims:
         groups.setdefault(c.article.value if c.article else None, (c.article, []))[1].append(c)
-    order = {iri: i for i, iri in enumerate(site.articles)}
+    order = site.article_order
     return [groups[k] for k in sorted(groups, key=lambda k: (order.get(k or "", len(order)), k or ""))]
 
 
