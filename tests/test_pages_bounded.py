@@ -5,6 +5,8 @@ touch about as many). No clock: the count is the measure."""
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SITE_FIXTURE, site_client
 from ldpub.site.describe import describe
 from ldpub.site.model import Site
 from ldpub.site.source import LocalSource, subject_index
@@ -109,3 +111,27 @@ def test_the_subject_index_is_searched_in_place_in_memory_and_mapped(tmp_path):
         assert f"{BASE}id/thing-00300" in index and f"{BASE}id/thing-00301" not in index
         assert len(index.near(f"{BASE}id/thing-01500x", 10)) == 10
     assert SubjectIndex.open(tmp_path / "none.txt") is None
+
+
+def browse_links(html: str) -> list[str]:
+    return [href for block in re.findall(r'<p class="browse">(.*?)</p>', html, re.S)
+            for href in re.findall(r'href="([^"]+)"', block)]
+
+
+def test_the_landing_pages_through_every_subject_once():
+    """With 5 subjects a page, following rel=next lists each subject the one-page landing lists, once."""
+    everything = browse_links(site_client([SITE_FIXTURE], page_size=1000).get("/").text)
+    assert len(everything) > 12
+    client = site_client([SITE_FIXTURE], page_size=5)
+    seen, url, pages = [], "/", 0
+    while url:
+        html = client.get(url).text
+        shown = browse_links(html)
+        assert len(shown) <= 5
+        seen += shown
+        pages += 1
+        nxt = re.search(r'<a rel="next" href="([^"]+)"', html)
+        url = html_lib.unescape(nxt.group(1)).split("#")[0] if nxt else ""
+        assert pages < 100
+    assert sorted(seen) == sorted(everything) and len(set(seen)) == len(seen)
+    assert client.get("/", params={"after": "x" * 5000}).status_code == 400

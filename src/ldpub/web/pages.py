@@ -169,12 +169,18 @@ def landing(request: Request) -> Response:
         return validated(request, body, media, {"Vary": "Accept"}, modified=site.modified)
     settings = settings_of(request)
     title = settings.title or "Linked data"
-    after = request.query_params.get("after", "")
-    if len(after) > MAX_CURSOR:
-        raise BadRequest(f"The page cursor `after` is longer than {MAX_CURSOR} characters.")
+    after = cursor(request)
     return page(request, "landing.html", headers={"Vary": "Accept"},
                 view=site.memoised(("landing_view", title, after), lambda: landing_view(site, title, after)),
                 dumps=downloads.listing(settings), examples=querypage.examples(settings))
+
+
+def cursor(request: Request) -> str:
+    """The page cursor `?after=` of a paged page (the last IRI of the page before)."""
+    after = request.query_params.get("after", "")
+    if len(after) > MAX_CURSOR:
+        raise BadRequest(f"The page cursor `after` is longer than {MAX_CURSOR} characters.")
+    return after
 
 
 def view_route(spec: Page) -> Callable[[Request], Response]:
@@ -183,6 +189,8 @@ def view_route(spec: Page) -> Callable[[Request], Response]:
     def route(request: Request) -> Response:
         site = site_of(request)
         params = dict(request.path_params)
+        if spec.paged:
+            params["after"] = cursor(request)
         key = ("page", spec.path, *sorted(params.items()))
         view = site.memo.get(key)
         if view is None:

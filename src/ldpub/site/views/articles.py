@@ -3,11 +3,16 @@ status, linking to its annotated text. The first article's old link (/article) l
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 
 from ldpub.iris import ARTICLES
 from ldpub.site.model import Site
+from ldpub.site.text import natural_key
 from ldpub.site.views import Page
+
+
+ARTICLES_PER_PAGE = 20  # each with its claims counted by status: about 40 claims an article
 
 
 def article_entries(site: Site, articles: list[str] | None = None) -> list[dict]:
@@ -29,10 +34,15 @@ def article_entries(site: Site, articles: list[str] | None = None) -> list[dict]
     return out
 
 
-def articles_view(site: Site) -> dict | None:
-    """The index; None when the dataset has no article."""
-    entries = article_entries(site)
-    return {"articles": entries} if entries else None
+def articles_view(site: Site, after: str = "") -> dict | None:
+    """The index, ARTICLES_PER_PAGE articles after the cursor `after` (an article IRI); None when
+    the dataset has no article."""
+    if not site.articles:
+        return None
+    at = bisect.bisect_right([natural_key(a) for a in site.articles], natural_key(after)) if after else 0
+    shown = site.articles[at:at + ARTICLES_PER_PAGE]
+    more = at + len(shown) < len(site.articles)
+    return {"articles": article_entries(site, shown), "after": after, "next": shown[-1] if more and shown else None}
 
 
-PAGE = Page(f"/{ARTICLES}", "articles.html", articles_view, "This dataset has no article.")
+PAGE = Page(f"/{ARTICLES}", "articles.html", articles_view, "This dataset has no article.", paged=True)
