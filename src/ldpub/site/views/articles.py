@@ -11,7 +11,6 @@ from ldpub.site.model import Site
 from ldpub.site.text import natural_key
 from ldpub.site.views import Page
 
-
 ARTICLES_PER_PAGE = 20  # each with its claims counted by status: about 40 claims an article
 
 
