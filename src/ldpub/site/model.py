@@ -50,7 +50,7 @@ IDENTITY_PREDICATES = (SKOS + "exactMatch", SCHEMA + "sameAs", OWL + "sameAs")
 # The only form of kzm:statusColour a stylesheet takes from the data (#rrggbb): the value is
 # written into CSS, so anything else (a '}' or a url()) is ignored and the fallback colour used.
 CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-LABEL_SCAN = 64  # quads of an IRI read at once to find its labels (more: one lookup per label predicate)
+ABOUT_SCAN = 32  # an IRI with fewer quads is read by one lookup and kept (Site.about)
 WIKIDATA = ("http://www.wikidata.org/entity/", "https://www.wikidata.org/entity/",
             "https://www.wikidata.org/wiki/")
 
@@ -243,10 +243,28 @@ class Site:
         return [q for q in quads
                 if (q.subject, q.predicate.value, q.object, q.graph_name) not in entailed]
 
+    def about(self, iri: str) -> dict[str, list[ox.Quad]] | None:
+        """The IRI's quads (any graph) by predicate, read by one lookup and kept, when it has fewer
+        than ABOUT_SCAN (most IRIs: a page asks several things of each IRI it shows); else None."""
+        def read() -> dict[str, list[ox.Quad]] | None:
+            quads = list(self.quads(ox.NamedNode(iri), None, None, None, ABOUT_SCAN))
+            if len(quads) >= ABOUT_SCAN:
+                return None
+            out: dict[str, list[ox.Quad]] = defaultdict(list)
+            for q in quads:
+                out[q.predicate.value].append(q)
+            return dict(out)
+        return self.looked_up(("about", iri), read)
+
     def objects(self, iri: str, predicate: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH) -> list:
         """The objects, sorted: each store returns them in its own index order (memory, disk and a
         remote store differ), and a page must not depend on which store it reads."""
-        return sorted((q.object for q in self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)), key=str)
+        about = self.about(iri)
+        if about is None:
+            found: Iterable[ox.Quad] = self.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, graph)
+        else:
+            found = [q for q in about.get(predicate, ()) if graph is None or q.graph_name == graph]
+        return sorted((q.object for q in found), key=str)
 
     def comment(self, iri: str, graph: ox.DefaultGraph | ox.NamedNode | None = DEFAULT_GRAPH) -> str:
         """The first comment-like literal (rdfs:comment, skos:definition …) of an IRI, else ""."""
@@ -275,13 +293,7 @@ class Site:
     def _read_labels(self, iri: str) -> dict[str, list[tuple[tuple, str]]]:
         table: dict[str, list[tuple[tuple, str]]] = defaultdict(list)
         node = ox.NamedNode(iri)
-        # One lookup of the IRI's quads when it has few (most IRIs), else one per label predicate.
-        about = list(self.quads(node, None, None, None, LABEL_SCAN))
-        by_predicate: dict[str, list[ox.Quad]] | None = None
-        if len(about) < LABEL_SCAN:
-            by_predicate = defaultdict(list)
-            for q in about:
-                by_predicate[q.predicate.value].append(q)
+        by_predicate = self.about(iri)  # one lookup for most IRIs, else one per label predicate
         for kind, preds in self.label_predicates.items():
             for p_rank, pred in enumerate(preds):
                 found = (by_predicate.get(pred, []) if by_predicate is not None
