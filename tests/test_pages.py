@@ -62,7 +62,7 @@ def test_sentences_do_not_break_after_initials(site):
 
 def test_mentions_link_labels_alt_and_hidden_labels(site):
     text = the_article(site).text
-    found = {(text[s:e], iri) for s, e, iri in site.mentions(text)}
+    found = {(text[s:e], iri) for s, e, iri in site.mentions(the_article(site).iri, text)}
     assert ("Karim Masimov", ID + "karim-masimov") in found
     assert ("K. Masimov", ID + "karim-masimov") in found
     assert ("CNS", ID + "cns") in found
@@ -163,7 +163,7 @@ def test_text_file_outside_the_root_is_never_read(name):
     store.add(ox.Quad(article, ox.NamedNode(BASE + "def#textFile"), ox.Literal(name)))
     site = Site(store, BASE, ROOT)
     assert list(site.articles) == [article.value]
-    assert site.articles[article.value].text is None and site.article(article.value) is None
+    assert site.article_text(article.value).text is None and site.article(article.value) is None
     assert read_text_file(ROOT, name) is None
 
 
@@ -180,7 +180,7 @@ def test_a_404_suggestion_costs_bounded_work_at_any_size():
     store.extend(ox.Quad(ox.NamedNode(f"{BASE}id/thing-{i:06d}"), rdfs_label, ox.Literal(f"t{i}"))
                  for i in range(100_000))
     site = Site(store, BASE)
-    site.subjects()  # the one scan, made once per Site
+    assert site.subject_index is not None  # the one scan, made once per Site
     start = time.perf_counter()
     for i in range(20):
         found = site.near_subjects(f"{BASE}id/thing-{i:06d}x")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import NamedNode, RdfFormat, Store
 
 from ldpub.errors import SourceError, StoreError
 from ldpub.formats import read_format
@@ -79,6 +80,8 @@ def load_store(paths: Iterable[str | Path]) -> Store:
 MEMORY, DISK, REMOTE = "memory", "disk", "remote"
 DB_FOLDER = "oxigraph"
 META_FILE = "ldpub-store.json"
+# Our subject IRIs, sorted, one a line: the landing page's paging and a 404's suggestions.
+SUBJECTS_FILE = "subjects.txt"
 META_FORMAT = 1
 # Environment variables for a remote store's credentials: never on the command line (it shows in
 # `ps`) nor in ldpub.toml (often committed).
@@ -152,3 +155,95 @@ def open_local(spec: StoreSpec) -> Store:
         assert spec.path is not None
         return open_disk_store(spec.path)
     raise StoreError(f"{spec.url}: a remote store has no local copy")
+
+
+class SubjectIndex:
+    """Sorted IRIs, one per line, in bytes or a mapped file: found by binary search without
+    splitting them into a list (an index of 100,000 IRIs costs its bytes, not 100,000 objects)."""
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
+        self.data = data
+
+    @classmethod
+    def of(cls, iris: Iterable[str]) -> SubjectIndex:
+        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if "\n" not in i).encode())
+
+    @classmethod
+    def open(cls, path: Path) -> SubjectIndex | None:
+        """The index file written beside a store (None when there is none)."""
+        try:
+            with path.open("rb") as f:
+                if path.stat().st_size == 0:
+                    return cls(b"")
+                return cls(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        except OSError:
+            return None
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(self.data))
+        tmp.replace(path)
+
+    def _line_at(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the line holding byte `pos`."""
+        start = self.data.rfind(b"\n", 0, pos) + 1
+        end = self.data.find(b"\n", pos)
+        return start, len(self.data) if end < 0 else end
+
+    def _bisect(self, key: bytes) -> int:
+        """Offset of the first line >= key (len(data) when none)."""
+        lo, hi = 0, len(self.data)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            start, end = self._line_at(mid)
+            if self.data[start:end] < key:
+                lo = end + 1
+            else:
+                hi = start
+        return lo
+
+    def after(self, key: str, count: int) -> list[str]:
+        """Up to `count` IRIs sorting after `key` (from the first with "" )."""
+        pos = self._bisect(key.encode())
+        out: list[str] = []
+        while pos < len(self.data) and len(out) < count:
+            end = self.data.find(b"\n", pos)
+            end = len(self.data) if end < 0 else end
+            line = bytes(self.data[pos:end]).decode()
+            if line > key:
+                out.append(line)
+            pos = end + 1
+        return out
+
+    def before(self, key: str, count: int) -> list[str]:
+        """Up to `count` IRIs sorting before `key`, nearest last."""
+        pos = self._bisect(key.encode())
+        out: list[str] = []
+        while pos > 0 and len(out) < count:
+            start, end = self._line_at(pos - 1)
+            out.append(bytes(self.data[start:end]).decode())
+            pos = start
+        return out[::-1]
+
+    def near(self, key: str, count: int) -> list[str]:
+        """About `count` IRIs around where `key` would sort."""
+        return self.before(key, count // 2) + self.after(key, count - count // 2)
+
+    def __contains__(self, iri: str) -> bool:
+        return self.after_or_equal(iri) == iri
+
+    def after_or_equal(self, key: str) -> str | None:
+        pos = self._bisect(key.encode())
+        if pos >= len(self.data):
+            return None
+        start, end = self._line_at(pos)
+        return bytes(self.data[start:end]).decode()
+
+
+def write_subject_index(store: Store, folder: str | Path, prefix: str) -> None:
+    """Write `folder`/subjects.txt: the IRIs under `prefix` used as subjects or graph names (no hash
+    IRIs: a fragment never reaches the server). For `ldpub load`, so that serve reads it by mmap."""
+    iris = {g.value for g in store.named_graphs() if isinstance(g, NamedNode)}
+    iris |= {q.subject.value for q in store.quads_for_pattern(None, None, None, None)
+             if isinstance(q.subject, NamedNode)}
+    SubjectIndex.of(i for i in iris if i.startswith(prefix) and "#" not in i).write(Path(folder) / SUBJECTS_FILE)

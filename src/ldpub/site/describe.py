@@ -43,7 +43,7 @@ def describe(site: Site, doc: str) -> list[ox.Quad]:
     for c in claims:
         cn = ox.NamedNode(c)
         mentions = ox.Quad(cn, ox.NamedNode(site.iris.term("mentions")), ox.NamedNode(doc))
-        if mentions in site.store:
+        if site.has(*mentions):
             out[mentions] = None
         for pred in (site.iris.term("status"), RDFS + "label"):
             for q in site.default(cn, ox.NamedNode(pred)):

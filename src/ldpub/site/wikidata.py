@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from ldpub import ns
 from ldpub.iris import IriScheme
 from ldpub.settings import Settings
+from ldpub.site.source import Quads
 from ldpub.store import load_store
 
 if TYPE_CHECKING:  # the Site is only passed through: no import of the page model at run time
@@ -44,14 +45,14 @@ log = logging.getLogger("ldpub.pages")
 # --------------------------------------------------------------------------- where the data is
 
 
-def _stored_or_loaded(site: Site, key: str, in_store: bool, path: Path) -> ox.Store | None:
+def _stored_or_loaded(site: Site, key: str, in_store: bool, path: Path) -> Quads | None:
     """The served store when it holds the data; else the file loaded once (None when absent)."""
     if in_store:
         return site.store
     return site.memoised((key, str(path)), lambda: load_store([path]) if path.is_file() else None)
 
 
-def links_store(site: Site, settings: Settings) -> ox.Store | None:
+def links_store(site: Site, settings: Settings) -> Quads | None:
     """Where the confirmed links are: the served store when it holds kzm:Link resources, else
     the links file of the data folder."""
     link_type = ox.NamedNode(site.iris.term("Link"))
@@ -59,7 +60,7 @@ def links_store(site: Site, settings: Settings) -> ox.Store | None:
     return _stored_or_loaded(site, "wikidata-links", in_store, settings.links_path)
 
 
-def enrichment_store(site: Site, settings: Settings) -> ox.Store | None:
+def enrichment_store(site: Site, settings: Settings) -> Quads | None:
     """Where the enrichment graph is: the served store when it holds that graph, else the
     enrichment file of the data folder."""
     in_store = site.iris.enrichment_graph in site.graph_names
@@ -69,13 +70,13 @@ def enrichment_store(site: Site, settings: Settings) -> ox.Store | None:
 # --------------------------------------------------------------------------- reading
 
 
-def _objects(store: ox.Store, subject: object, predicate: str, graph: Any = _ANY) -> list[Any]:
+def _objects(store: Quads, subject: object, predicate: str, graph: Any = _ANY) -> list[Any]:
     if not isinstance(subject, (ox.NamedNode, ox.BlankNode)):
         return []
     return [q.object for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph)]
 
 
-def _first(store: ox.Store, subject: object, predicate: str, graph: Any = _ANY) -> Any:
+def _first(store: Quads, subject: object, predicate: str, graph: Any = _ANY) -> Any:
     """One object (the least, so the answer does not depend on the store's order), or None."""
     objects = _objects(store, subject, predicate, graph)
     return min(objects, key=_value) if objects else None
@@ -102,7 +103,7 @@ def _local(term: object) -> str:
     return _value(term).rsplit("/", 1)[-1]
 
 
-def entity_links(store: ox.Store, iris: IriScheme, entity: str) -> list[dict]:
+def entity_links(store: Quads, iris: IriScheme, entity: str) -> list[dict]:
     """The confirmed links of `entity` (kzm:Link resources of the default graph), as the page
     shows them: [{"qid", "iri", "match" (exact|close|related), "confidence"}], by match then QID."""
     link_type = ox.NamedNode(iris.term("Link"))
@@ -126,7 +127,7 @@ def entity_links(store: ox.Store, iris: IriScheme, entity: str) -> list[dict]:
 # --------------------------------------------------------------------------- side by side
 
 
-def article_beside_wikidata(article: ox.Store, wikidata: ox.Store, iris: IriScheme, entity: str,
+def article_beside_wikidata(article: Quads, wikidata: Quads, iris: IriScheme, entity: str,
                             links: list[dict]) -> dict:
     """What the article (every graph of `article`) says about `entity` beside what the enrichment
     graph of `wikidata` says about the items of `links` (as `entity_links` gives them).
@@ -140,7 +141,7 @@ def article_beside_wikidata(article: ox.Store, wikidata: ox.Store, iris: IriSche
     items = [ox.NamedNode(link["iri"]) for link in links]
     label_predicates = (ns.RDFS + "label", ns.SCHEMA + "name", iris.term("name"))
 
-    def label(store: ox.Store, node: object, where: object = _ANY) -> str:
+    def label(store: Quads, node: object, where: object = _ANY) -> str:
         for predicate in label_predicates:
             texts = [o.value for o in _objects(store, node, predicate, where)
                      if isinstance(o, ox.Literal) and o.language in (None, "en")]

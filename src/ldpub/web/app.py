@@ -26,7 +26,18 @@ from ldpub.query.remote import make_remote_executor
 from ldpub.remote import RemoteStore
 from ldpub.settings import Settings
 from ldpub.site.model import Site
-from ldpub.store import DISK, MEMORY, META_FILE, REMOTE, StoreSpec, open_local, read_metadata
+from ldpub.site.source import RemoteSource
+from ldpub.store import (
+    DISK,
+    MEMORY,
+    META_FILE,
+    REMOTE,
+    SUBJECTS_FILE,
+    StoreSpec,
+    SubjectIndex,
+    open_local,
+    read_metadata,
+)
 from ldpub.void import Statistics
 from ldpub.web import pages
 from ldpub.web.connections import SendDeadline
@@ -47,6 +58,9 @@ CORS: dict[str, Any] = {
     "max_age": 86400,
 }
 SPARQL_PATH = "/sparql"
+# A remote store holding more quads than this gets no subject index (one SELECT DISTINCT of every
+# subject at start): its landing page lists no subjects and its 404s suggest nothing.
+REMOTE_INDEX_MAX_QUADS = 200_000
 
 
 class Dispatch:
@@ -76,19 +90,31 @@ class LdpubApp(RequestLog):
         self.state = dispatch.state
 
 
-def open_backend(settings: Settings, spec: StoreSpec) -> tuple[ox.Store | None, Statistics, Site | None]:
-    """The trusted in-process store for the server's own lookups (pages), the statistics (VoID,
-    graph names) and the Site: parsed from the files (memory), opened read-only with the
-    statistics `ldpub load` stored (disk), or only the statistics (remote: no pages yet)."""
+def open_backend(settings: Settings, spec: StoreSpec) -> tuple[ox.Store | None, Statistics, Site]:
+    """The trusted in-process store for the server's own lookups (None when remote), the statistics
+    (VoID, graph names) and the Site the pages read through: parsed from the files (memory), opened
+    read-only with the statistics `ldpub load` stored (disk), or a remote store's statistics and
+    bounded SPARQL lookups (remote; its companions, shapes and VoID, are read from dist/)."""
     if spec.kind == REMOTE:
-        return None, Statistics.from_json(RemoteStore(settings, spec.url).metadata()), None
+        stats = Statistics.from_json(RemoteStore(settings, spec.url).metadata())
+        remote = RemoteSource(settings, spec.url, stats.graph_names)
+        site = Site.for_files(remote, [settings.dist_path / "dataset.nq"], settings, graph_names=stats.graph_names,
+                              void=stats.void, build_index=stats.quads <= REMOTE_INDEX_MAX_QUADS)
+        _ = site.subject_index  # built now (small stores only), not by the first 404
+        return None, stats, site
     dataset = open_local(spec)
     if spec.kind == DISK:
         assert spec.path is not None
         # The metadata file stands for the data: its folder holds the companions (shapes, VoID).
         stats = Statistics.from_json(read_metadata(spec.path))
-        return dataset, stats, Site.for_files(dataset, [spec.path / META_FILE], settings)
-    return dataset, Statistics.of(dataset, settings), Site.for_files(dataset, spec.files, settings)
+        index = SubjectIndex.open(spec.path / SUBJECTS_FILE)
+        site = Site.for_files(dataset, [spec.path / META_FILE], settings, graph_names=stats.graph_names,
+                              void=stats.void, index=index)
+    else:
+        stats = Statistics.of(dataset, settings)
+        site = Site.for_files(dataset, spec.files, settings, graph_names=stats.graph_names, void=stats.void)
+    _ = site.subject_index  # one pass at start when the store has no index file, not at the first 404
+    return dataset, stats, site
 
 
 def default_executor(settings: Settings, spec: StoreSpec, stats: Statistics) -> QueryExecutor:

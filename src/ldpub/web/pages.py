@@ -43,6 +43,7 @@ from ldpub.web import downloads, negotiation, querypage
 from ldpub.web.render import iri_path, page, settings_of, site_of, urls, validated
 
 router = APIRouter()
+MAX_CURSOR = 4096  # characters of the landing page's `after` cursor (an IRI)
 GET = ["GET", "HEAD"]
 
 # Suffix <-> media type of a page: HTML first (the default for */*), then the RDF formats.
@@ -168,9 +169,18 @@ def landing(request: Request) -> Response:
         return validated(request, body, media, {"Vary": "Accept"}, modified=site.modified)
     settings = settings_of(request)
     title = settings.title or "Linked data"
+    after = cursor(request)
     return page(request, "landing.html", headers={"Vary": "Accept"},
-                view=site.memoised(("landing_view", title), lambda: landing_view(site, title)),
+                view=site.memoised(("landing_view", title, after), lambda: landing_view(site, title, after)),
                 dumps=downloads.listing(settings), examples=querypage.examples(settings))
+
+
+def cursor(request: Request) -> str:
+    """The page cursor `?after=` of a paged page (the last IRI of the page before)."""
+    after = request.query_params.get("after", "")
+    if len(after) > MAX_CURSOR:
+        raise BadRequest(f"The page cursor `after` is longer than {MAX_CURSOR} characters.")
+    return after
 
 
 def view_route(spec: Page) -> Callable[[Request], Response]:
@@ -179,6 +189,8 @@ def view_route(spec: Page) -> Callable[[Request], Response]:
     def route(request: Request) -> Response:
         site = site_of(request)
         params = dict(request.path_params)
+        if spec.paged:
+            params["after"] = cursor(request)
         key = ("page", spec.path, *sorted(params.items()))
         view = site.memo.get(key)
         if view is None:
@@ -187,7 +199,7 @@ def view_route(spec: Page) -> Callable[[Request], Response]:
                 return page(request, "not_found.html", status=404, iri=site.iris.iri_of_path(iri_path(request)),
                             suggestions=[], message=spec.missing)
             # Only what exists is kept: a path naming nothing (any string a client sends) is not.
-            site.memo[key] = view
+            site.memo.put(key, view)
         return page(request, spec.template, view=view)
 
     return route

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ldpub.errors import Unavailable
 from ldpub.formats import content_type
 from ldpub.iris import UrlBuilder, public_base_url, uri_to_iri
 from ldpub.settings import Settings
@@ -79,10 +78,7 @@ def iri_path(request: Request) -> str:
 
 def site_of(request: Request) -> Site:
     """The Site of the app's served store (built once by create_app)."""
-    site: Site | None = request.app.state.site
-    if site is None:
-        raise Unavailable("The pages need a local store (in memory or a folder of `ldpub load`); this server "
-                          "forwards /sparql to a remote store and serves no pages yet")
+    site: Site = request.app.state.site
     return site
 
 

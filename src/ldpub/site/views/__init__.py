@@ -23,6 +23,7 @@ class Page:
     # view(site, **the path's parameters); None: the data has nothing to show here
     view: Callable[..., dict[str, Any] | None]
     missing: str  # the 404's words when view gives None
+    paged: bool = False  # the view also takes `after`, the page cursor (?after=…)
 
 
 # Every module of this package, imported once: their PAGEs are the routed views.

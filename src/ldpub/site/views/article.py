@@ -25,7 +25,7 @@ def article_view(site: Site, path: str) -> dict | None:
     text = article.text
     by_sentence: dict[int, list[ClaimRef]] = defaultdict(list)
     quotes: list[tuple[int, int, str]] = []
-    own = [(c, site.selectors[c]) for c in site.article_claims.get(iri, [])]
+    own = [(c, sel) for c in site.article_claims(iri) if (sel := site.selector(c)) is not None]
     for claim, sel in sorted(own, key=lambda kv: (kv[1].start, natural_key(kv[0]))):
         if not (0 <= sel.start < sel.end <= len(text)):
             continue
@@ -41,7 +41,7 @@ def article_view(site: Site, path: str) -> dict | None:
             last_para = para
         claims = list({c.iri: c for c in by_sentence.get(i, [])}.values())
         paragraphs[-1].append({
-            "segments": _segments(text, s, e, site.mentions(text[s:e], s), quotes),
+            "segments": _segments(text, s, e, site.mentions(iri, text[s:e], s), quotes),
             "claims": claims,
             "slug": claims[0].slug if claims else "",
             "title": "; ".join(f"{c.status_label}: {c.label}" for c in claims),

@@ -63,7 +63,7 @@ def claim_view(site: Site, claim: str) -> ClaimView:
     statements = [Statement(site.term(q.subject), site.term(q.predicate), site.term(q.object))
                   for q in sorted(site.without_entailed(site.quads(None, None, None, ox.NamedNode(claim))),
                                   key=quad_key)]
-    sel = site.selectors.get(claim)
+    sel = site.selector(claim)
     return ClaimView(
         ref=site.claim_ref(claim),
         attributed_to=[site.term(o) for o in site.objects(claim, PROV + "wasAttributedTo")],
@@ -82,18 +82,19 @@ def by_article(site: Site, claims: list[ClaimView]) -> list[tuple[Term | None, l
     groups: dict[str | None, tuple[Term | None, list[ClaimView]]] = {}
     for c in claims:
         groups.setdefault(c.article.value if c.article else None, (c.article, []))[1].append(c)
-    order = {iri: i for i, iri in enumerate(site.articles)}
+    order = site.article_order
     return [groups[k] for k in sorted(groups, key=lambda k: (order.get(k or "", len(order)), k or ""))]
 
 
-def incoming_rows(site: Site, iri: str, limit: int = 500) -> list[Statement]:
+def incoming_rows(site: Site, iri: str, limit: int | None = None) -> list[Statement]:
     """Default-graph triples pointing at the IRI (the first `limit`), except the claim mentions,
     which the page lists as claims."""
+    limit = limit or site.page_size * 5
     skip = {site.iris.term("mentionedIn"), site.iris.term("mentions")}
     out: dict[tuple[str, str], Statement] = {}
     # The alignment copies (schema:location beside kzm:location) say the same thing: once, under
     # the most specific property, as the page's own property table does.
-    for q in site.without_entailed(site.default(None, None, ox.NamedNode(iri))):
+    for q in site.without_entailed(site.default(None, None, ox.NamedNode(iri), limit * 4)):
         if q.predicate.value in skip:
             continue
         statement = Statement(site.term(q.subject), site.term(q.predicate), site.term(q.object))

@@ -3,13 +3,11 @@ under the document, with how often the data uses them, and the SHACL shapes in p
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pyoxigraph as ox
 
 from ldpub.ns import OWL, RDF, RDFS, SH, SKOS
 from ldpub.site.describe import property_rows
-from ldpub.site.model import TYPE, Site, quad_key, term_value
+from ldpub.site.model import TYPE, Site, quad_key
 from ldpub.site.shapes import constraint_words, rule_words, shacl_value, target_words
 from ldpub.site.text import local_name, natural_key
 
@@ -24,16 +22,7 @@ ALIGNMENTS = (RDFS + "subClassOf", RDFS + "subPropertyOf", OWL + "equivalentClas
 def ontology_view(site: Site, doc: str) -> dict:
     """Classes and properties defined under a document IRI (e.g. …/def), with usage counts,
     and the SHACL shapes in plain words."""
-    type_counts: Counter = Counter()
-    pred_counts: Counter = Counter()
-    for q in site.store.quads_for_pattern(None, None, None, None):  # usage in the data, not in the shapes
-        pred_counts[q.predicate.value] += 1
-        if q.predicate == TYPE and isinstance(q.object, ox.NamedNode):
-            type_counts[q.object.value] += 1
-    terms = sorted({q.subject.value for q in site.quads(None, TYPE, None, None)
-                    if isinstance(q.subject, ox.NamedNode)
-                    and q.subject.value.startswith((doc + "#", doc + "/"))
-                    and term_value(q.object) in CLASS_TYPES + PROPERTY_TYPES}, key=str.casefold)
+    terms = sorted((t for t in site.ontology_terms if t.startswith((doc + "#", doc + "/"))), key=str.casefold)
     classes, properties = [], []
     for iri in terms:
         kinds = {o.value for o in site.objects(iri, RDF + "type")}
@@ -44,7 +33,7 @@ def ontology_view(site: Site, doc: str) -> dict:
             "kinds": [site.term_for_iri(k) for k in sorted(kinds)],
             "alignments": [(site.label(p) if site.has_label(p) else local_name(p), site.term(o))
                            for p in ALIGNMENTS for o in site.objects(iri, p)],
-            "usage": type_counts[iri] if is_class else pred_counts[iri],
+            "usage": site.usage(iri, is_class),  # from the statistics: no count over the data here
         }
         if is_class:
             classes.append(entry)
