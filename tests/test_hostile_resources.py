@@ -161,24 +161,30 @@ def test_a_client_dropped_for_not_reading_loses_its_connection(tmp_path):
            "LDPUB_MAX_CONNECTIONS": "4"}  # uvicorn counts the asking connection itself: 3 others at most
     query = urllib.parse.quote(concat_query(18))  # ~11 MB: far more than the socket buffers take
     with serve_process([FIXTURES / "endpoint.trig"], env=env, log_dir=tmp_path) as served:
-        host, port = served.url.removeprefix("http://").split(":")
-        sockets = []
-        try:
-            for _ in range(3):
-                sock = socket.create_connection((host, int(port)))
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                sock.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-                sockets.append(sock)
-            deadline = time.monotonic() + 60
-            while served.log().count("dropped a client") < 3 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert served.log().count("dropped a client") == 3, served.log()[-2000:]
-            time.sleep(0.5)
-            r = httpx.get(served.url + "/sparql", params={"query": "ASK {}"}, timeout=10)
-            assert r.status_code == 200, f"{r.status_code}: the dropped clients still hold their connections"
-        finally:
-            for sock in sockets:
-                sock.close()
+        three_clients_never_read(served, f"/sparql?query={query}", "/sparql?query=ASK%7B%7D")
+
+
+def three_clients_never_read(served, target: str, after: str) -> None:
+    """Three clients ask for `target` and never read: the server must drop all three (its log says
+    so) and then answer `after` (200), so none of them still holds its connection."""
+    host, port = served.url.removeprefix("http://").split(":")
+    sockets = []
+    try:
+        for _ in range(3):
+            sock = socket.create_connection((host, int(port)))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            sockets.append(sock)
+        deadline = time.monotonic() + 60
+        while served.log().count("dropped a client") < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert served.log().count("dropped a client") == 3, served.log()[-2000:]
+        time.sleep(0.5)
+        r = httpx.get(served.url + after, timeout=10)
+        assert r.status_code == 200, f"{r.status_code}: the dropped clients still hold their connections"
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def test_a_download_nobody_reads_is_cut_after_send_timeout(tmp_path):
@@ -191,21 +197,4 @@ def test_a_download_nobody_reads_is_cut_after_send_timeout(tmp_path):
     (dist / "big.nt").write_bytes(line * (40 * (1 << 20) // len(line)))
     env = {**ENDPOINT_TEST_ENV, "LDPUB_DIST_DIR": str(dist), "LDPUB_SEND_TIMEOUT": "1", "LDPUB_MAX_CONNECTIONS": "4"}
     with serve_process([dist / "dataset.trig"], env=env, log_dir=tmp_path) as served:
-        host, port = served.url.removeprefix("http://").split(":")
-        sockets = []
-        try:
-            for _ in range(3):
-                sock = socket.create_connection((host, int(port)))
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                sock.sendall(b"GET /download/big.nt HTTP/1.1\r\nHost: x\r\n\r\n")
-                sockets.append(sock)
-            deadline = time.monotonic() + 30
-            while served.log().count("dropped a client") < 3 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert served.log().count("dropped a client") == 3, served.log()[-2000:]
-            time.sleep(0.5)
-            r = httpx.get(served.url + "/download/SHA256SUMS", timeout=10)
-            assert r.status_code == 200, f"{r.status_code}: the dropped clients still hold their connections"
-        finally:
-            for sock in sockets:
-                sock.close()
+        three_clients_never_read(served, "/download/big.nt", "/download/SHA256SUMS")
