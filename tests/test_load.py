@@ -4,6 +4,7 @@ and stays idempotent; a remote load stores the same statistics as a folder load.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -19,7 +20,7 @@ from ldpub.ns import RDF_TYPE, VOID
 from ldpub.remote import RemoteStore
 from ldpub.settings import load_settings
 from ldpub.store import read_metadata
-from ldpub.void import void_quads
+from ldpub.void import Statistics, void_quads
 
 SYNTH = ROOT / "bench" / "synth.py"
 UNION = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
@@ -118,3 +119,14 @@ def test_remote_load_stores_the_folder_loads_statistics(oxigraph_server, tmp_pat
     local = read_metadata(tmp_path / "store")
     for key in ("quads", "graphs", "sizes", "void"):
         assert remote[key] == local[key], key
+
+
+def test_statistics_survive_their_json(build_result):
+    settings = load_settings(ROOT)
+    store = ox.Store()
+    store.bulk_load(path=str(build_result.out_dir / "dataset.nq"), format=ox.RdfFormat.N_QUADS)
+    stats = Statistics.of(store, settings)
+    again = Statistics.from_json(json.loads(json.dumps(stats.to_json())))
+    assert again.graph_names == stats.graph_names and len(stats.graph_names) > 1
+    assert again.sizes == stats.sizes and None in again.sizes
+    assert set(again.void) == set(stats.void) and again.quads == stats.quads == len(store)
