@@ -201,6 +201,7 @@ def bench_size(size: int, work: Path, say: Say) -> None:
             say(f"{server.name}: start→first answer {server.start_s:.2f} s\n    at start: {show_memory(one)}\n"
                 f"    after 8 clients at once: {show_memory(grown)}")
             measure(server, say)
+            say(f"    after all the requests above: {show_memory(memory(server.proc.pid))}")  # type: ignore[union-attr]
         finally:
             server.stop()
     for kind in QUERIES:
