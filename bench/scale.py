@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 
-from run import free_port, parse_wrk, tree
+from run import free_port, parse_wrk, process_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -64,23 +64,6 @@ def timed(argv: list[str]) -> tuple[float, float]:
     if status:
         raise RuntimeError(f"{argv[:3]} failed: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
     return took, usage.ru_maxrss / 1024
-
-
-def memory(pid: int) -> list[tuple[int, float, float]]:
-    """(pid, RSS MB, PSS MB) of each process of the tree, the root first."""
-    out = []
-    for p in tree(pid):
-        rss = pss = 0
-        try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-        except OSError:
-            continue
-        out.append((p, rss / 1024, pss / 1024))
-    return out
 
 
 def show_memory(procs: list[tuple[int, float, float]]) -> str:
@@ -195,13 +178,13 @@ def bench_size(size: int, work: Path, say: Say) -> None:
     for server in (anchor, disk):
         try:
             server.start()
-            one = memory(server.proc.pid)  # type: ignore[union-attr]
+            one = process_memory(server.proc.pid)  # type: ignore[union-attr]
             server.grow_pool()
-            grown = memory(server.proc.pid)  # type: ignore[union-attr]
+            grown = process_memory(server.proc.pid)  # type: ignore[union-attr]
             say(f"{server.name}: start→first answer {server.start_s:.2f} s\n    at start: {show_memory(one)}\n"
                 f"    after 8 clients at once: {show_memory(grown)}")
             measure(server, say)
-            say(f"    after all the requests above: {show_memory(memory(server.proc.pid))}")  # type: ignore[union-attr]
+            say(f"    after all the requests above: {show_memory(process_memory(server.proc.pid))}")  # type: ignore[union-attr]
         finally:
             server.stop()
     for kind in QUERIES:
@@ -223,7 +206,7 @@ def bench_size(size: int, work: Path, say: Say) -> None:
                                             remote.url + "/query"], "/sparql", LDPUB_ENV)
         try:
             front.start()
-            say(f"{front.name}: start→first answer {front.start_s:.2f} s; {show_memory(memory(front.proc.pid))}")  # type: ignore[union-attr]
+            say(f"{front.name}: start→first answer {front.start_s:.2f} s; {show_memory(process_memory(front.proc.pid))}")  # type: ignore[union-attr]
             measure(front, say)
         finally:
             front.stop()
