@@ -70,13 +70,20 @@ def _values(pairs: list[tuple[str, str]], name: str) -> list[str]:
     return [v for k, v in pairs if k == name]
 
 
-def check_query(query: str, settings: Settings, held_graphs: Collection[str]) -> Verdict:
-    """Reject what a read-only, network-sealed endpoint must not run; return the lexer verdict."""
+def check_size(query: str, settings: Settings) -> None:
     if not query.strip():
         raise BadRequest("The query is empty")
     if len(query.encode("utf-8", "surrogatepass")) > settings.max_query_length:
         raise RequestTooLarge(f"The query is longer than {settings.max_query_length} bytes (max_query_length)")
-    verdict = inspect_query(query, predeclared(settings), query_base(settings))
+
+
+def check_query(query: str, settings: Settings, held_graphs: Collection[str],
+                verdict: Verdict | None = None) -> Verdict:
+    """Reject what a read-only, network-sealed endpoint must not run; return the lexer verdict
+    (`verdict`: the query's, already found elsewhere, e.g. by query.sealer)."""
+    check_size(query, settings)
+    if verdict is None:
+        verdict = inspect_query(query, predeclared(settings), query_base(settings))
     if verdict.lexical:
         raise QueryRefused(f"The query is refused: {verdict.lexical}")
     if verdict.update:
@@ -178,9 +185,9 @@ def read_params(method: str, media: str, coding: str, query_string: bytes,
 
 
 def query_request(query: str, pairs: list[tuple[str, str]], settings: Settings,
-                  held_graphs: Collection[str]) -> QueryRequest:
+                  held_graphs: Collection[str], verdict: Verdict | None = None) -> QueryRequest:
     """The checked request: the query sealed, its dataset among the graphs held."""
-    verdict = check_query(query, settings, held_graphs)
+    verdict = check_query(query, settings, held_graphs, verdict)
     formats = _values(pairs, "format") or _values(pairs, "output")
     default_graphs = check_graphs("default-graph-uri", _values(pairs, "default-graph-uri"))
     named_graphs = check_graphs("named-graph-uri", _values(pairs, "named-graph-uri"))

@@ -113,6 +113,7 @@ def create_app(settings: Settings, files: Sequence[str | Path] = (), executor: Q
             yield
         finally:
             await endpoint.executor.close()
+            endpoint.sealer.close()
 
     site = FastAPI(title="ldpub", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
                    exception_handlers={HTTPException: framework_error, LdpubError: ldpub_error})

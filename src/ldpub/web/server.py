@@ -13,6 +13,8 @@ import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import uvicorn
@@ -40,7 +42,17 @@ def bound_malloc_arenas(arenas: int = 2) -> None:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt(M_ARENA_MAX, arenas)
     except (OSError, AttributeError):
-        pass
+        return
+    threading.Thread(target=_trim_now_and_then, args=(libc,), name="malloc-trim", daemon=True).start()
+
+
+def _trim_now_and_then(libc: ctypes.CDLL, seconds: float = 10.0) -> None:
+    """Give freed heap back to the system every few seconds: glibc keeps it after a burst (an
+    answer of many megabytes passing through, a flood of 8 MB heads), and the process would
+    keep the RSS of its worst moment for good. A C call, made without the GIL."""
+    while True:
+        time.sleep(seconds)
+        libc.malloc_trim(0)
 
 
 def release_freed_heap() -> None:

@@ -23,8 +23,9 @@ from ldpub.errors import BadRequest, ClientGone, LdpubError, MethodNotAllowed, R
 from ldpub.formats import content_type
 from ldpub.query import description as sd
 from ldpub.query.executor import QueryExecutor, QueryJob, Result
-from ldpub.query.protocol import query_hash, query_request, read_params
+from ldpub.query.protocol import check_size, predeclared, query_base, query_hash, query_request, read_params
 from ldpub.query.seal import INLINE_QUERY_CHARS
+from ldpub.query.sealer import SealProcess
 from ldpub.rdf import rdf_answer
 from ldpub.settings import Settings
 from ldpub.void import Statistics, access_quads
@@ -74,6 +75,7 @@ class SparqlEndpoint:
                  drain: Drain | None = None) -> None:
         self.settings = settings
         self.executor = executor
+        self.sealer = SealProcess()
         self.drain = drain or Drain()  # shutting down: new queries answer 503 (ldpub.web.drain)
         # The counts never change while serving: computed once (by `ldpub load`, or at start for
         # an in-memory store), not per request or per Host.
@@ -140,8 +142,10 @@ class SparqlEndpoint:
         request.scope["ldpub.qhash"] = query_hash(query)  # for the access log, even when refused
         if len(query) <= INLINE_QUERY_CHARS:
             checked = query_request(query, pairs, self.settings, self.graph_names)
-        else:  # linear, but tens of ms for 64 KB of hostile text: not on the event loop
-            checked = await run_in_threadpool(query_request, query, pairs, self.settings, self.graph_names)
+        else:  # linear, but tens of ms for 64 KB of hostile text: not in this process (query.sealer)
+            check_size(query, self.settings)
+            verdict = await self.sealer.inspect(query, predeclared(self.settings), query_base(self.settings))
+            checked = query_request(query, pairs, self.settings, self.graph_names, verdict)
         offered = formats.RESULT_TYPES if checked.form in ("SELECT", "ASK") else formats.GRAPH_TYPES
         media = negotiation.negotiate(request.headers.get("accept"), checked.format, offered)
         job = QueryJob(checked.query, media, checked.default_graphs, checked.named_graphs,
