@@ -7,7 +7,7 @@ PORT ?= 8000
 APT_PACKAGES := raptor2-utils chromium virtuoso-opensource
 BENCH_APT_PACKAGES := wrk
 
-.PHONY: venv sysdeps build validate lint serve test bench bench-scale soak clean vendor
+.PHONY: venv sysdeps build validate lint serve test bench-tools bench bench-scale soak clean vendor
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,13 +49,17 @@ lint: venv
 test: venv sysdeps lint build
 	$(BIN)/python -m pytest -q
 
-bench: venv build
+# wrk, the load generator of both benchmarks: installed when root, otherwise the line to run is printed.
+bench-tools:
 	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_APT_PACKAGES) >/dev/null; else echo "Run: sudo apt-get install -y $(BENCH_APT_PACKAGES)"; exit 1; fi; }
+
+bench: venv build bench-tools
 	$(BIN)/python bench/run.py
 
-# Not part of `make test`: ldpub in memory, on disk and oxigraph serve on synthetic data at
-# BENCH_SIZES (default 100000,1000000) triples: load, start, memory, latency. bench/results/scale.txt.
-bench-scale: venv
+# Not part of `make test`: ldpub on disk beside oxigraph serve, and ldpub in front of a remote
+# Oxigraph, on synthetic data at BENCH_SIZES (default 100000,1000000) triples: load, start, memory of
+# every process, latency and throughput by wrk, ratios. bench/results/scale.txt.
+bench-scale: venv bench-tools
 	$(BIN)/python bench/scale.py
 
 # Not part of `make test`: 5 minutes of load with attacks mixed in, on loopback (SOAK_SECONDS=60 to

@@ -142,20 +142,27 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def memory_mb(pid: int) -> tuple[float, float, int]:
-    """(RSS sum, PSS sum, process count) over the process tree, in MB."""
-    rss = pss = 0
-    pids = tree(pid)
-    for p in pids:
+def process_memory(pid: int) -> list[tuple[int, float, float]]:
+    """(pid, RSS MB, PSS MB) of each process of the tree, the root first."""
+    out = []
+    for p in tree(pid):
+        rss = pss = 0
         try:
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Rss:"):
-                    rss += int(line.split()[1])
+                    rss = int(line.split()[1])
                 elif line.startswith("Pss:"):
-                    pss += int(line.split()[1])
+                    pss = int(line.split()[1])
         except OSError:
-            pass
-    return rss / 1024, pss / 1024, len(pids)
+            continue
+        out.append((p, rss / 1024, pss / 1024))
+    return out
+
+
+def memory_mb(pid: int) -> tuple[float, float, int]:
+    """(RSS sum, PSS sum, process count) over the process tree, in MB."""
+    procs = process_memory(pid)
+    return sum(r for _, r, _ in procs), sum(p for _, _, p in procs), len(procs)
 
 
 WRK_SCRIPT = """

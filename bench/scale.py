@@ -1,35 +1,44 @@
-"""`make bench-scale`: ldpub over the in-memory and the on-disk store, and `oxigraph serve-read-only`,
-on synthetic data (bench/synth.py) at each size of BENCH_SIZES (default 100000,1000000), in one run.
+"""`make bench-scale`: `ldpub serve` over the on-disk store beside `oxigraph serve-read-only` on the
+same synthetic data (bench/synth.py), and ldpub in front of a remote Oxigraph beside that Oxigraph
+asked directly, at each size of BENCH_SIZES (default 100000,1000000; 5000000 works), in one run.
 
-Per size: load time (`ldpub load` into a folder, `oxigraph load`), start time (process start → first
-answered query), memory of each server's process tree (RSS and PSS, MB: the on-disk store's pages
-are page cache, shared, which PSS divides between processes) with one query worker and after the
-pool grew to max_concurrent, then p50 / p99 / req/s at c=1 and c=8 for a point lookup, a 2-hop join,
-a GROUP BY count, an entity page (HTML, Turtle) and a 404. Not a test: figures depend on the
-machine. Report in bench/results/scale.txt. BENCH_SECONDS (default 5) per measurement.
+Per size: load time and peak RSS (`ldpub load` into a folder, `oxigraph load`, `ldpub load --into`);
+start time (process start → first answered query); RSS and PSS of every process (ldpub's main and
+each query worker, and the total) with one worker and after the pool grew; then p50 / p99 / req/s
+from wrk (Debian's, as `make bench`: one lean C client, so the load generator does not take the
+two cores itself) at c=1 and c=8 for a point lookup, a 2-hop join, a GROUP BY count, an entity page
+(HTML, Turtle) and a 404; ratios against Oxigraph; the remote overhead (p50 through ldpub − p50
+direct). Not a test: figures depend on the machine and what else runs on it (the load average is
+printed). Result cache off (`result_cache = 0`); the Site's own per-page memo is not a setting.
+
+Env: BENCH_SIZES; BENCH_SECONDS (default 5) per wrk run; BENCH_REMOTE_MAX (default 1000000): the
+remote rows only up to that size (`ldpub load --into` sends INSERT DATA batches: minutes at 5M).
+Report in bench/results/scale.txt.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from run import free_port, memory_mb
+from run import free_port, parse_wrk, process_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
+REMOTE_MAX = int(os.environ.get("BENCH_REMOTE_MAX", "1000000"))
 SYNTH = "https://w3id.org/kz-masimov/id/synth/"
 KZM = "https://w3id.org/kz-masimov/def#"
 QUERIES = {
@@ -40,89 +49,182 @@ QUERIES = {
 }
 PAGES = {"page-html": ("/id/synth/person-7", "text/html"), "page-ttl": ("/id/synth/person-7", "text/turtle"),
          "404": ("/id/synth/no-such-thing", "text/html")}
+LDPUB_ENV = {"LDPUB_ROOT": str(ROOT), "LDPUB_RESULT_CACHE": "0", "LDPUB_CLIENT_CONCURRENT": "8",
+             "LDPUB_CLIENT_QUEUED": "64", "LDPUB_QUERY_TIMEOUT": "60", "LDPUB_WORKER_MEMORY_LIMIT": "0"}
+Say = Callable[[str], None]
+WRK_SCRIPT = 'request = function() return wrk.format("GET", %s, {["Accept"] = "%s"}) end\n'
 
 
-class Proc:
-    def __init__(self, name: str, argv: list[str], query_path: str, env: dict[str, str] | None = None) -> None:
-        self.name, self.argv, self.query_path = name, argv, query_path
-        self.env = {**os.environ, **(env or {})}
+def timed(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of a command, which must succeed."""
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.monotonic() - started
+    if status:
+        raise RuntimeError(f"{argv[:3]} failed: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
+    return took, usage.ru_maxrss / 1024
+
+
+def show_memory(procs: list[tuple[int, float, float]]) -> str:
+    parts = " + ".join(f"{rss:.0f}" for _, rss, _ in procs)
+    total_rss, total_pss = sum(r for _, r, _ in procs), sum(p for _, _, p in procs)
+    return f"RSS {total_rss:,.0f} MB ({parts}), PSS {total_pss:,.0f} MB, {len(procs)} processes"
+
+
+class Server:
+    def __init__(self, name: str, argv: list[str], query_path: str, env: dict[str, str] | None = None,
+                 pages: bool = False) -> None:
+        self.name, self.query_path, self.pages = name, query_path, pages
         self.port = free_port()
+        self.argv = [a.replace("{port}", str(self.port)) for a in argv]
+        self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen | None = None
         self.start_s = 0.0
+        self.runs: dict[tuple[str, int], dict] = {}
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        argv = [a.replace("{port}", str(self.port)) for a in self.argv]
         started = time.monotonic()
-        self.proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         while True:
             try:
-                if httpx.get(self.url + self.query_path, params={"query": QUERIES["point"]}, timeout=5).status_code == 200:
+                if httpx.get(self.url + self.query_path, params={"query": QUERIES["point"]}, timeout=60).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
-            time.sleep(0.05)
+            time.sleep(0.02)
         self.start_s = time.monotonic() - started
 
     def stop(self) -> None:
-        if self.proc is not None:
+        if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, 15)
             try:
-                self.proc.wait(10)
+                self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait()
 
+    def requests(self) -> dict[str, tuple[str, str]]:
+        out = {kind: (self.query_path + "?" + urllib.parse.urlencode({"query": q}), "application/sparql-results+json")
+               for kind, q in QUERIES.items()}
+        return {**out, **PAGES} if self.pages else out
 
-def measure(proc: Proc, request: tuple[str, dict], connections: int) -> tuple[float, float, float, int]:
-    """(p50 ms, p99 ms, req/s, non-2xx-or-404 count) of one request kind for SECONDS."""
-    path, kwargs = request
-    latencies: list[float] = []
-    errors = [0]
-    stop_at = time.monotonic() + SECONDS
-    lock = threading.Lock()
+    def grow_pool(self) -> None:
+        """Eight clients asking at once for two seconds: the pool grows to max_concurrent."""
+        stop_at = time.monotonic() + 2
 
-    def loop() -> None:
-        with httpx.Client(timeout=30) as client:
-            while time.monotonic() < stop_at:
-                t = time.perf_counter()
-                status = client.get(proc.url + path, **kwargs).status_code
-                dt = time.perf_counter() - t
-                with lock:
-                    latencies.append(dt)
-                    if status >= 500:
-                        errors[0] += 1
+        def loop() -> None:
+            with httpx.Client(timeout=60) as client:
+                while time.monotonic() < stop_at:
+                    client.get(self.url + self.query_path, params={"query": QUERIES["group-by"]})
 
-    threads = [threading.Thread(target=loop) for _ in range(connections)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return p50, p99, len(latencies) / SECONDS, errors[0]
+        threads = [threading.Thread(target=loop) for _ in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        time.sleep(1)
 
 
-def grow_pool(proc: Proc, workers: int) -> None:
-    """Queries at once until the pool has grown (each waits 20 ms before another worker starts)."""
-    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?c ?d ?e }"  # a full scan and a join
-    threads = [threading.Thread(target=lambda: httpx.get(proc.url + proc.query_path, params={"query": slow}, timeout=60))
-               for _ in range(workers * 2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    time.sleep(1)
+def wrk(server: Server, path: str, accept: str, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(WRK_SCRIPT % ('"' + path.replace('"', '\\"') + '"', accept))
+    try:
+        out = subprocess.run(["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{SECONDS}s", "--latency",
+                              "--timeout", "30s", "-s", fh.name, server.url], capture_output=True, text=True,
+                             check=True).stdout
+    finally:
+        os.unlink(fh.name)
+    return parse_wrk(out)
+
+
+def measure(server: Server, say: Say) -> None:
+    for kind, (path, accept) in server.requests().items():
+        first = time.monotonic()
+        status = httpx.get(server.url + path, headers={"Accept": accept}, timeout=120).status_code
+        first_ms = (time.monotonic() - first) * 1000
+        for c in (1, 8):
+            run = server.runs[kind, c] = wrk(server, path, accept, c)
+            say(f"    {kind:9} c={c}: p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  {run['rps']:8.0f} req/s"
+                f"  non-2xx {run['non2xx']}" + (f"  (first request {first_ms:.0f} ms, HTTP {status})" if c == 1 else ""))
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def bench_size(size: int, work: Path, say: Say) -> None:
+    folder = work / str(size)
+    subprocess.run([sys.executable, ROOT / "bench" / "synth.py", "--triples", str(size), "--out", folder],
+                   check=True, capture_output=True)
+    trig = folder / "synth.trig"
+    say(f"\n== {size:,} triples asked ({trig.stat().st_size / 1e6:.0f} MB of TriG); load average "
+        f"{os.getloadavg()[0]:.1f} ==")
+    load_ldpub, peak_ldpub = timed([str(BIN / "ldpub"), "load", "--from", str(trig), str(folder / "store")])
+    load_ox, peak_ox = timed([str(BIN / "oxigraph"), "load", "--location", str(folder / "ox"), "--file", str(trig)])
+    say(f"load: ldpub load (with VoID statistics) {load_ldpub:.1f} s, peak RSS {peak_ldpub:.0f} MB | "
+        f"oxigraph load {load_ox:.1f} s, peak RSS {peak_ox:.0f} MB | ratio {ratio(load_ldpub, load_ox)}")
+    anchor = Server("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(folder / "ox"),
+                                 "--bind", "127.0.0.1:{port}"], "/query")
+    disk = Server("ldpub disk", [str(BIN / "ldpub"), "serve", "--port", "{port}", "--store", str(folder / "store")],
+                  "/sparql", LDPUB_ENV, pages=True)
+    for server in (anchor, disk):
+        try:
+            server.start()
+            one = process_memory(server.proc.pid)  # type: ignore[union-attr]
+            server.grow_pool()
+            grown = process_memory(server.proc.pid)  # type: ignore[union-attr]
+            say(f"{server.name}: start→first answer {server.start_s:.2f} s\n    at start: {show_memory(one)}\n"
+                f"    after 8 clients at once: {show_memory(grown)}")
+            measure(server, say)
+            say(f"    after all the requests above: {show_memory(process_memory(server.proc.pid))}")  # type: ignore[union-attr]
+        finally:
+            server.stop()
+    for kind in QUERIES:
+        for c in (1, 8):
+            a, b = disk.runs[kind, c], anchor.runs[kind, c]
+            say(f"  ldpub disk / oxigraph {kind:9} c={c}: throughput {ratio(a['rps'], b['rps'])}, "
+                f"p50 {ratio(a['p50_ms'], b['p50_ms'])}, p99 {ratio(a['p99_ms'], b['p99_ms'])}")
+    if size > REMOTE_MAX:
+        say(f"remote: not run at this size (BENCH_REMOTE_MAX={REMOTE_MAX})")
+        return
+    remote = Server("oxigraph (remote, direct)", [str(BIN / "oxigraph"), "serve", "--location", str(folder / "oxr"),
+                                                  "--bind", "127.0.0.1:{port}"], "/query")
+    try:
+        remote.start()
+        took, peak = timed([str(BIN / "ldpub"), "load", "--from", str(trig), "--into", remote.url + "/update",
+                            "--query-url", remote.url + "/query"])
+        say(f"load --into oxigraph serve: {took:.1f} s, peak RSS of ldpub load {peak:.0f} MB")
+        front = Server("ldpub → oxigraph", [str(BIN / "ldpub"), "serve", "--port", "{port}", "--store",
+                                            remote.url + "/query"], "/sparql", LDPUB_ENV)
+        try:
+            front.start()
+            say(f"{front.name}: start→first answer {front.start_s:.2f} s; {show_memory(process_memory(front.proc.pid))}")  # type: ignore[union-attr]
+            measure(front, say)
+        finally:
+            front.stop()
+        say(f"{remote.name}:")
+        measure(remote, say)
+        for kind in QUERIES:
+            for c in (1, 8):
+                a, b = front.runs[kind, c], remote.runs[kind, c]
+                say(f"  through ldpub − direct {kind:9} c={c}: p50 {a['p50_ms'] - b['p50_ms']:+.2f} ms, "
+                    f"throughput {ratio(a['rps'], b['rps'])}")
+    finally:
+        remote.stop()
 
 
 def main() -> int:
+    if shutil.which("wrk") is None:
+        print("bench-scale: wrk is missing (apt-get install wrk)", file=sys.stderr)
+        return 1
     RESULTS.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
 
@@ -130,48 +232,12 @@ def main() -> int:
         print(text, flush=True)
         lines.append(text)
 
+    say(f"bench-scale {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; CPUs {os.cpu_count()}; "
+        f"{SECONDS} s per wrk run")
     work = Path(tempfile.mkdtemp(prefix="ldpub-scale-"))
     try:
         for size in SIZES:
-            folder = work / str(size)
-            subprocess.run([sys.executable, ROOT / "bench" / "synth.py", "--triples", str(size), "--out", folder],
-                           check=True, capture_output=True)
-            trig = folder / "synth.trig"
-            t = time.monotonic()
-            subprocess.run([BIN / "ldpub", "load", "--from", trig, folder / "store"], check=True, capture_output=True)
-            load_ldpub = time.monotonic() - t
-            t = time.monotonic()
-            subprocess.run([BIN / "oxigraph", "load", "--location", folder / "ox", "--file", trig], check=True,
-                           capture_output=True)
-            load_ox = time.monotonic() - t
-            say(f"\n== {size:,} triples asked ({trig.stat().st_size / 1e6:.0f} MB of TriG) ==")
-            say(f"load: ldpub load (with VoID statistics) {load_ldpub:.1f} s; oxigraph load {load_ox:.1f} s")
-            env = {"LDPUB_ROOT": str(ROOT), "LDPUB_RESULT_CACHE": "0", "LDPUB_CLIENT_CONCURRENT": "8",
-                   "LDPUB_QUERY_TIMEOUT": "60", "LDPUB_WORKER_MEMORY_LIMIT": "0"}
-            servers = [
-                Proc("ldpub memory", [str(BIN / "ldpub"), "serve", "--port", "{port}", str(trig)], "/sparql", env),
-                Proc("ldpub disk", [str(BIN / "ldpub"), "serve", "--port", "{port}", "--store", str(folder / "store")],
-                     "/sparql", env),
-                Proc("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(folder / "ox"),
-                                  "--bind", "127.0.0.1:{port}"], "/query"),
-            ]
-            for server in servers:
-                server.start()
-                rss1, pss1, n1 = memory_mb(server.proc.pid)  # type: ignore[union-attr]
-                grow_pool(server, 4)
-                rss4, pss4, n4 = memory_mb(server.proc.pid)  # type: ignore[union-attr]
-                say(f"{server.name:13} start→first answer {server.start_s:5.1f} s | RSS {rss1:6.0f} MB, PSS {pss1:6.0f} MB "
-                    f"({n1} processes) | after 8 queries at once: RSS {rss4:6.0f} MB, PSS {pss4:6.0f} MB ({n4} processes)")
-                for kind, query in QUERIES.items():
-                    for c in (1, 8):
-                        p50, p99, rps, errs = measure(server, (server.query_path, {"params": {"query": query}}), c)
-                        say(f"    {kind:9} c={c}: p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {rps:7.0f} req/s  5xx {errs}")
-                if server.query_path == "/sparql":
-                    for kind, (path, accept) in PAGES.items():
-                        for c in (1, 8):
-                            p50, p99, rps, errs = measure(server, (path, {"headers": {"Accept": accept}}), c)
-                            say(f"    {kind:9} c={c}: p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {rps:7.0f} req/s  5xx {errs}")
-                server.stop()
+            bench_size(size, work, say)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         (RESULTS / "scale.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

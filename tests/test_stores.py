@@ -5,6 +5,7 @@ seal and limits hold in front of a remote store."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -22,7 +23,10 @@ import pytest
 from conftest import ROOT, RealStore, ServedProcess, free_port, serve_process, stop, wait_for_sparql
 from ldpub.build.validate import iri_shortener
 from ldpub.ns import namespaces as prefixes
-from ldpub.store import META_FILE, open_disk_store, read_metadata
+from ldpub.query.executor import QueryJob
+from ldpub.query.remote import RemoteExecutor
+from ldpub.store import META_FILE, SUBJECTS_FILE, SubjectIndex, open_disk_store, read_metadata
+from ldpub.void import Statistics
 
 QUERIES = ROOT / "data" / "queries"
 ALL = sorted(QUERIES.glob("*.rq"))
@@ -31,6 +35,7 @@ REMOTE_ENV = {"LDPUB_QUERY_TIMEOUT": "2", "LDPUB_RESULT_LIMIT": "100", "LDPUB_CL
               "LDPUB_CLIENT_QUEUED": "16", "LDPUB_SERVICE_ALLOWLIST": ""}
 # Every triple against every triple, three times over: minutes of work on any engine.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+BASE = "https://w3id.org/kz-masimov/"
 
 
 def ldpub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -113,6 +118,12 @@ def test_load_folder_is_idempotent_and_holds_the_dump(tmp_path, dump):
     assert set(again.quads_for_pattern(None, None, None, None)) == quads
     assert read_metadata(folder)["void"] == meta["void"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]  # no temporary folder left
+    # The 404s' subject index is written with the store: every subject of ours, no hash IRI.
+    ours = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)
+            and q.subject.value.startswith(BASE) and "#" not in q.subject.value}
+    index = SubjectIndex.open(folder / SUBJECTS_FILE)
+    assert all(iri in index for iri in ours) and BASE + "id/karim-masimov" in ours
+    assert BASE + "id/karim-masimov#nothing" not in index
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -166,6 +177,26 @@ def test_example_query_answers_the_same_on_every_backend(served, ldpub_settings,
 
 
 # ---------------------------------------------------------------- /sparql's rules in front of a remote store
+
+
+@pytest.mark.parametrize(("query", "sees_named_graphs"), [
+    ("SELECT * WHERE { ?s ?p ?o }", False),
+    ("ASK { <https://w3id.org/kz-masimov/id/x> ?p ?o }", False),
+    ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", True),
+    ("select * where { graph ?g { ?s ?p ?o } }", True),
+    ("SELECT * WHERE { \\u0047RAPH ?g { ?s ?p ?o } }", True),  # an escaped keyword
+    ("SELECT * WHERE { ?s ?p 'graph' }", True),  # the word anywhere: more bytes, never another answer
+])
+def test_union_default_graph_store_is_sent_our_named_graphs_only_when_the_query_can_see_them(
+        ldpub_settings, query, sees_named_graphs):
+    """Virtuoso (store_default_graph): our default graph by name always; the list of our named
+    graphs (2.5 MB at 41k graphs) only with a query that says GRAPH."""
+    settings = dataclasses.replace(ldpub_settings, store_default_graph=True)
+    graphs = frozenset({"https://w3id.org/kz-masimov/id/claim/c02", "https://w3id.org/kz-masimov/id/claim/c01"})
+    executor = RemoteExecutor(settings, "http://127.0.0.1:9/sparql", Statistics(graphs, {}, [], 0))
+    sent = executor.params(QueryJob(query, "application/sparql-results+json"))
+    assert sent["default-graph-uri"] == [settings.iris.store_default_graph]
+    assert sent["named-graph-uri"] == (sorted(graphs) if sees_named_graphs else [])
 
 
 @pytest.fixture

@@ -91,7 +91,8 @@ def serve(paths: list[str], inp: BinaryIO, out: BinaryIO, prefixes: dict[str, st
     except (SourceError, StoreError) as exc:  # the server reports it (it loads the same files): no traceback here
         write_frame(out, LOAD_ERROR, False, exc.message.encode("utf-8", "replace"))
         return
-    write_frame(out, READY, False, str(len(store)).encode())
+    # No quad count: len() of an on-disk store scans all of it (0.3 s and +34 MB of RSS per worker at 1M).
+    write_frame(out, READY, False, b"")
     while (message := read_frame(inp)) is not None:
         try:
             truncated, body = evaluate(store, json.loads(message), prefixes or {}, base)
