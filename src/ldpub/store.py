@@ -240,10 +240,13 @@ class SubjectIndex:
         return bytes(self.data[start:end]).decode()
 
 
-def write_subject_index(store: Store, folder: str | Path, prefix: str) -> None:
-    """Write `folder`/subjects.txt: the IRIs under `prefix` used as subjects or graph names (no hash
-    IRIs: a fragment never reaches the server). For `ldpub load`, so that serve reads it by mmap."""
-    iris = {g.value for g in store.named_graphs() if isinstance(g, NamedNode)}
-    iris |= {q.subject.value for q in store.quads_for_pattern(None, None, None, None)
-             if isinstance(q.subject, NamedNode)}
+def write_subject_index(stores: Iterable[Store], folder: str | Path, prefix: str) -> None:
+    """Write `folder`/subjects.txt: the IRIs under `prefix` used as subjects or graph names in any of
+    `stores` (no hash IRIs: a fragment never reaches the server). For `ldpub load`, so that serve
+    reads it by mmap."""
+    iris: set[str] = set()
+    for store in stores:
+        iris |= {g.value for g in store.named_graphs() if isinstance(g, NamedNode)}
+        iris |= {q.subject.value for q in store.quads_for_pattern(None, None, None, None)
+                 if isinstance(q.subject, NamedNode)}
     SubjectIndex.of(i for i in iris if i.startswith(prefix) and "#" not in i).write(Path(folder) / SUBJECTS_FILE)

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from ldpub.errors import SourceError, StoreError
 from ldpub.remote import RemoteStore, insert_batches
 from ldpub.settings import Settings, load_settings
-from ldpub.store import DB_FOLDER, META_FILE, META_FORMAT, is_disk_store, reading, write_subject_index
+from ldpub.store import DB_FOLDER, META_FILE, META_FORMAT, is_disk_store, load_store, reading, write_subject_index
 from ldpub.void import Statistics
 
 DUMPS = ("dataset.nq", "dataset.trig")  # N-Quads first: the fastest to parse
@@ -102,14 +102,17 @@ def load_folder(settings: Settings, source: Path, folder: Path) -> Statistics:
         store, count = write_store(source, tmp / DB_FOLDER, started)
         print(f"ldpub load: {count:,} quads stored; computing the statistics", file=sys.stderr)
         stats = Statistics.of(store, settings)
-        write_subject_index(store, tmp, settings.base_iri)  # the 404s' suggestions, read by mmap
+        companions = []
+        for name in COMPANIONS:
+            if (source.parent / name).is_file():
+                shutil.copyfile(source.parent / name, tmp / name)
+                companions.append(load_store([tmp / name]))
+        # The 404s' suggestions, read by mmap; over the companions too, as the pages serve them.
+        write_subject_index([store, *companions], tmp, settings.base_iri)
         store.optimize()
         del store
         meta = {"format": META_FORMAT, "source": str(source), **stats.to_json()}
         (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-        for name in COMPANIONS:
-            if (source.parent / name).is_file():
-                shutil.copyfile(source.parent / name, tmp / name)
         old = parent / f".{folder.name}.old-{secrets.token_hex(4)}"
         if folder.exists():
             folder.rename(old)
