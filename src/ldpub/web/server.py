@@ -115,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     spec = store_spec(args, settings)
     if spec.kind == REMOTE:
-        print("ldpub serve: /sparql forwards to the remote store; the pages need a local store and answer 503 "
-              "(docs/stores.md)", file=sys.stderr)
+        print("ldpub serve: /sparql and the pages read the remote store by bounded queries; the page texts, "
+              "shapes and VoID files come from this project (docs/stores.md)", file=sys.stderr)
     # The first query worker loads (or opens) the data while this process imports the web stack.
     first_worker = prespawn(worker_files(spec), settings) if spec.local else None
 
