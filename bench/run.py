@@ -97,13 +97,19 @@ class Server:
         raise SystemExit(f"{self.name} did not answer within 60 s")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        if self.proc:
+            stop_group(self.proc, 10)
+
+
+def stop_group(proc: subprocess.Popen, grace: float) -> None:
+    """SIGTERM to a server's process group (server and workers), SIGKILL after `grace` seconds."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def fetch(url: str, query: str) -> tuple[int, bytes]:

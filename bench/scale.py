@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 
-from run import free_port, parse_wrk, process_memory
+from run import free_port, parse_wrk, process_memory, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -103,13 +103,8 @@ class Server:
         self.start_s = time.monotonic() - started
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, 15)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, 9)
-                self.proc.wait()
+        if self.proc is not None:
+            stop_group(self.proc, 15)
 
     def requests(self) -> dict[str, tuple[str, str]]:
         out = {kind: (self.query_path + "?" + urllib.parse.urlencode({"query": q}), "application/sparql-results+json")

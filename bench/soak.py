@@ -37,7 +37,6 @@ import os
 import random
 import re
 import resource
-import signal
 import socket
 import subprocess
 import sys
@@ -52,7 +51,8 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from run import tree as process_tree  # bench/run.py: the server's process tree, one reader
+from run import free_port, stop_group  # bench/run.py: one reader of each
+from run import tree as process_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -202,12 +202,6 @@ class Listener:
 # --------------------------------------------------------------------------- the server and its processes
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def rss_kb(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/status") as fh:
@@ -299,13 +293,7 @@ class Server:
         raise SystemExit("soak: ldpub serve did not answer within 60 s")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc, 20)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

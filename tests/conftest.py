@@ -127,20 +127,10 @@ def wikidata_stand_in(tmp_path_factory) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/query"
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(url, params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"oxigraph not serving: {proc.stderr.read().decode()[:500] if proc.poll() is not None else 'timeout'}")
-            time.sleep(0.05)
+        wait_for_sparql(url, proc, 15, "oxigraph serve-read-only")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
 
 
 # ---------------------------------------------------------------- build and dumps (tests/test_build*.py, test_dumps*.py, test_queries*.py)
@@ -282,7 +272,8 @@ def wait_for_sparql(url: str, proc: subprocess.Popen, timeout: float, what: str)
         except httpx.TransportError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{what} not serving at {url} (exit status {proc.poll()})")
+            said = proc.stderr.read().decode(errors="replace")[:500] if proc.poll() is not None and proc.stderr else ""
+            raise RuntimeError(f"{what} not serving at {url} (exit status {proc.poll()}) {said}")
         time.sleep(0.1)
 
 

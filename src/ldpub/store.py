@@ -166,7 +166,8 @@ class SubjectIndex:
 
     @classmethod
     def of(cls, iris: Iterable[str]) -> SubjectIndex:
-        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if "\n" not in i).encode())
+        """The index of these IRIs, but hash IRIs: a fragment never reaches the server."""
+        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if "\n" not in i and "#" not in i).encode())
 
     @classmethod
     def open(cls, path: Path) -> SubjectIndex | None:
@@ -240,13 +241,17 @@ class SubjectIndex:
         return bytes(self.data[start:end]).decode()
 
 
-def write_subject_index(stores: Iterable[Store], folder: str | Path, prefix: str) -> None:
-    """Write `folder`/subjects.txt: the IRIs under `prefix` used as subjects or graph names in any of
-    `stores` (no hash IRIs: a fragment never reaches the server). For `ldpub load`, so that serve
-    reads it by mmap."""
-    iris: set[str] = set()
+def subject_iris(stores: Iterable[Store], prefix: str) -> Iterator[str]:
+    """Every IRI under `prefix` used as a subject or a graph name in any of `stores` (one pass)."""
     for store in stores:
-        iris |= {g.value for g in store.named_graphs() if isinstance(g, NamedNode)}
-        iris |= {q.subject.value for q in store.quads_for_pattern(None, None, None, None)
-                 if isinstance(q.subject, NamedNode)}
-    SubjectIndex.of(i for i in iris if i.startswith(prefix) and "#" not in i).write(Path(folder) / SUBJECTS_FILE)
+        for g in store.named_graphs():
+            if isinstance(g, NamedNode) and g.value.startswith(prefix):
+                yield g.value
+        for q in store.quads_for_pattern(None, None, None, None):
+            if isinstance(q.subject, NamedNode) and q.subject.value.startswith(prefix):
+                yield q.subject.value
+
+
+def write_subject_index(stores: Iterable[Store], folder: str | Path, prefix: str) -> None:
+    """Write `folder`/subjects.txt for `ldpub load`, so that serve reads it by mmap."""
+    SubjectIndex.of(subject_iris(stores, prefix)).write(Path(folder) / SUBJECTS_FILE)

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from ldpub.remote import RemoteStore
 from ldpub.settings import Settings
-from ldpub.store import SubjectIndex
+from ldpub.store import SubjectIndex, subject_iris
 
 T = TypeVar("T")
 Graph = ox.NamedNode | ox.DefaultGraph | None
@@ -69,13 +69,7 @@ class LocalSource:
                     yield quad
 
     def subject_iris(self, prefix: str) -> Iterator[str]:
-        for store in (self.store, *self.extra):
-            for g in store.named_graphs():
-                if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
-                    yield g.value
-            for q in store.quads_for_pattern(None, None, None, None):
-                if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(prefix):
-                    yield q.subject.value
+        return subject_iris((self.store, *self.extra), prefix)
 
 
 def _sparql_term(term: Any, var: str) -> str:
@@ -208,6 +202,6 @@ class Lru:
 
 
 def subject_index(source: Source, prefix: str) -> SubjectIndex:
-    """The index of our subjects (no hash IRIs: a fragment never reaches the server), by one pass."""
-    return SubjectIndex.of(i for i in source.subject_iris(prefix) if "#" not in i)
+    """The index of our subjects, by one pass."""
+    return SubjectIndex.of(source.subject_iris(prefix))
 
