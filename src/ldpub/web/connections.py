@@ -6,7 +6,11 @@ grows past its byte bound is answered 431 at once: the parser would otherwise bu
 
 Each request's scope also carries a way to cut its connection at once (`scope["extensions"]
 [CONNECTION]["abort"]`): closing politely waits for the unsent bytes, which a client that stopped
-reading never takes."""
+reading never takes.
+
+Writes made in one turn of the event loop leave in one system call (`CoalescingTransport`): uvicorn
+writes a response's head and its body separately, and on loopback each send costs as much as the
+rest of a small answer's work in this process."""
 
 from __future__ import annotations
 
@@ -24,6 +28,53 @@ HUGE_HEAD = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: tex
              b"Connection: close\r\nContent-Length: %d\r\n\r\n%b")
 
 
+class CoalescingTransport:
+    """The connection's transport, with the writes of one event-loop turn joined into one send.
+    Everything else is the transport's own; closing sends what is pending first, aborting drops it."""
+
+    JOIN_BELOW = 16 * 1024  # bytes held back at most
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._size = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size >= self.JOIN_BELOW:
+            # Sent now: the transport's flow control (pause_writing) must see a large answer as
+            # it is written, or a client that never reads would have all of it buffered here.
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending.clear()
+            self._size = 0
+            if not self._transport.is_closing():  # cut meanwhile: nobody takes it
+                self._transport.write(data)
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._size = 0
+        self._transport.abort()
+
+
 class HeadDeadlineProtocol(HttpToolsProtocol):
     """HttpToolsProtocol with a deadline from a connection's opening (or from the first byte of a
     later request) to the end of the request's headers. Between requests uvicorn's own keep-alive
@@ -36,7 +87,7 @@ class HeadDeadlineProtocol(HttpToolsProtocol):
     _refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
         self._start_head_timer()
 
     def on_message_begin(self) -> None:
