@@ -27,25 +27,31 @@ N_TRIPLES = "application/n-triples"
 VIRTUOSO_ASK = "__ASK_RETVAL"
 
 
-def auth(settings: Settings) -> httpx.Auth | None:
-    """The credentials of LDPUB_STORE_USER / LDPUB_STORE_PASSWORD, or None when unset."""
+def credentials(settings: Settings) -> tuple[str, str] | None:
+    """(user, password) from LDPUB_STORE_USER / LDPUB_STORE_PASSWORD, or None when unset."""
     user, password = os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD)
-    if not user:
+    return (user, password or "") if user else None
+
+
+def auth(settings: Settings) -> httpx.Auth | None:
+    """The credentials, as `store_auth` says they are checked, for httpx (load and the pages)."""
+    given = credentials(settings)
+    if given is None:
         return None
     if settings.store_auth == "digest":
-        return httpx.DigestAuth(user, password or "")
-    return httpx.BasicAuth(user, password or "")
+        return httpx.DigestAuth(*given)
+    return httpx.BasicAuth(*given)
 
 
-def describe_failure(url: str, exc: Exception | None = None, response: httpx.Response | None = None) -> str:
-    """One line saying why a request to the store failed: unreachable, refused, or its message."""
-    if response is not None:
-        if response.status_code in (401, 403):
-            return (f"{url} refused our credentials (HTTP {response.status_code}): set {ENV_USER} and "
+def describe_failure(url: str, exc: Exception | None = None, status: int = 0, text: str = "") -> str:
+    """One line saying why a request to the store failed: unreachable, refused (an HTTP `status`
+    with its `text`), or its message."""
+    if status:
+        if status in (401, 403):
+            return (f"{url} refused our credentials (HTTP {status}): set {ENV_USER} and "
                     f"{ENV_PASSWORD} (and store_auth)")
-        text = " ".join(response.text.split())[:300]
-        return f"{url} answered HTTP {response.status_code}: {text}"
-    if isinstance(exc, httpx.TimeoutException):
+        return f"{url} answered HTTP {status}: {' '.join(text.split())[:300]}"
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
         return f"{url} did not answer in time"
     return f"{url} cannot be reached: {exc}"
 
@@ -68,7 +74,7 @@ class RemoteStore:
         except httpx.HTTPError as exc:
             raise StoreError(describe_failure(url, exc)) from None
         if response.status_code >= 400:
-            raise StoreError(describe_failure(url, response=response))
+            raise StoreError(describe_failure(url, status=response.status_code, text=response.text))
         return response
 
     def select(self, client: httpx.Client, query: str) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:

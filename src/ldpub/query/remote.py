@@ -15,7 +15,7 @@ import io
 import re
 from collections import Counter
 
-import httpx
+import aiohttp
 import pyoxigraph as ox
 
 from ldpub.errors import QuerySyntaxError, QueryTimeout, StoreUnavailable, Unavailable
@@ -23,7 +23,7 @@ from ldpub.formats import RESULT_TYPES
 from ldpub.query.executor import CachingExecutor, QueryExecutor, QueryJob, Result, syntax_error
 from ldpub.query.protocol import predeclared, query_base
 from ldpub.query.results import write_answer
-from ldpub.remote import N_TRIPLES, VIRTUOSO_ASK, XML_RESULTS, auth, describe_failure
+from ldpub.remote import N_TRIPLES, VIRTUOSO_ASK, XML_RESULTS, credentials, describe_failure
 from ldpub.settings import Settings
 from ldpub.void import Statistics
 
@@ -59,24 +59,28 @@ class RemoteExecutor:
         self.waiting = 0
         self.mine: Counter[str] = Counter()
         self.per_client: dict[str, asyncio.Semaphore] = {}
-        self.client: httpx.AsyncClient | None = None
+        self.client: aiohttp.ClientSession | None = None
 
     def cached(self, job: QueryJob) -> Result | None:
         return None
 
     async def start(self) -> None:
-        limits = httpx.Limits(max_connections=self.settings.max_concurrent,
-                              max_keepalive_connections=self.settings.max_concurrent)
-        self.client = httpx.AsyncClient(auth=auth(self.settings), limits=limits, trust_env=False,
-                                        timeout=httpx.Timeout(self.settings.query_timeout + 5))
+        # aiohttp, not httpx's async client: 0.5 ms less per query, 1 to 2 ms less on one that
+        # takes the store 10 ms (README, "Dependencies and why").
+        given = credentials(self.settings)
+        digest = given is not None and self.settings.store_auth == "digest"
+        self.client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.settings.max_concurrent),
+            auth=aiohttp.BasicAuth(*given) if given and not digest else None,
+            middlewares=(aiohttp.DigestAuthMiddleware(*given, preemptive=False),) if given and digest else (),
+            timeout=aiohttp.ClientTimeout(total=self.settings.query_timeout + 5), trust_env=False)
 
     async def close(self) -> None:
         if self.client is not None:
-            await self.client.aclose()
+            await self.client.close()
 
-    def params(self, job: QueryJob) -> dict[str, str | list[str]]:
-        data: dict[str, str | list[str]] = {"query": self.prologue + job.query,
-                                            "timeout": str(int(self.settings.query_timeout * 1000))}
+    def params(self, job: QueryJob) -> list[tuple[str, str]]:
+        data = [("query", self.prologue + job.query), ("timeout", str(int(self.settings.query_timeout * 1000)))]
         default, named = list(job.default_graphs), list(job.named_graphs)
         if self.settings.store_default_graph and not (default or named):
             # The store's default graph is the union of all its graphs (Virtuoso): name ours, and our
@@ -84,8 +88,8 @@ class RemoteExecutor:
             default = [self.settings.iris.store_default_graph]
             named = self.named if SAYS_GRAPH.search(job.query) else []
         if default or named:
-            data["default-graph-uri"] = default or [self.settings.iris.graph("none")]
-            data["named-graph-uri"] = named
+            data += [("default-graph-uri", g) for g in default or [self.settings.iris.graph("none")]]
+            data += [("named-graph-uri", g) for g in named]
         return data
 
     async def execute(self, job: QueryJob, client: str = "") -> Result:
@@ -126,37 +130,36 @@ class RemoteExecutor:
         chunks: list[bytes] = []
         size, cut = 0, False
         try:
-            async with self.client.stream("POST", self.url, data=self.params(job),
-                                          headers={"Accept": accept}) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise self._refusal(response)
+            async with self.client.post(self.url, data=self.params(job), headers={"Accept": accept}) as response:
+                if response.status >= 400:
+                    raise self._refusal(response.status, await response.text(errors="replace"))
                 if response.headers.get("x-sql-state") == VIRTUOSO_INCOMPLETE:
                     # Virtuoso stopped at our `timeout` and answers 200 with what it had: not an answer.
                     raise TimeoutError
-                async for chunk in response.aiter_bytes():
+                async for chunk in response.content.iter_any():
                     chunks.append(chunk)
                     size += len(chunk)
                     if size > wire_budget:  # enough: stop reading, the connection is closed
                         cut = True
+                        response.close()
                         break
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise StoreUnavailable(f"The store behind this endpoint failed: {describe_failure(self.url, exc)}",
                                    headers={"Retry-After": "5"}) from None
         body = b"".join(chunks)
         truncated, answer = self._rewrite(body, select, job)
         return Result(answer, truncated or cut)
 
-    def _refusal(self, response: httpx.Response) -> Exception:
-        if response.status_code == 400:
-            message = " ".join(response.text.split())[:500]
+    def _refusal(self, status: int, text: str) -> Exception:
+        if status == 400:
+            message = " ".join(text.split())[:500]
             # Line numbers of the query as the client wrote it, not after our prologue.
             shift = self.prologue.count("\n")
             message = re.sub(r"error at (\d+):(\d+)", lambda m: f"error at {max(1, int(m[1]) - shift)}:{m[2]}", message)
             error = syntax_error(message)
             return QuerySyntaxError(error.message.replace("Query syntax error", "The store refused the query", 1),
                                     detail=error.detail)
-        return StoreUnavailable(f"The store behind this endpoint failed: {describe_failure(self.url, response=response)}",
+        return StoreUnavailable(f"The store behind this endpoint failed: {describe_failure(self.url, status=status, text=text)}",
                                 headers={"Retry-After": "5"})
 
     def _rewrite(self, body: bytes, select: bool, job: QueryJob) -> tuple[bool, bytes]:
