@@ -438,10 +438,8 @@ class Site:
     # ------------------------------------------------------------ terms
     def term(self, node: Any, claims: list[ClaimRef] | None = None) -> Term:
         if isinstance(node, ox.NamedNode):
-            iri = node.value
-            return Term("iri", iri, self.label(iri), claims=claims or [],
-                        claim=self.claim_ref(iri) if self.status_of(iri) else None,
-                        curie=self.curie(iri))
+            label, claim, curie = self.iri_term(node.value)
+            return Term("iri", node.value, label, claims=claims or [], claim=claim, curie=curie)
         if isinstance(node, ox.Literal):
             dt = node.datatype.value if node.datatype else ""
             if dt in (XSD + "string", RDF + "langString"):
@@ -449,6 +447,12 @@ class Site:
             return Term("literal", node.value, node.value, node.language or "", dt,
                         claims=claims or [])
         return Term("bnode", str(node), str(node), claims=claims or [])
+
+    def iri_term(self, iri: str) -> tuple[str, ClaimRef | None, str]:
+        """An IRI's label, its badge when it is a claim, and its CURIE, kept as one entry: a page
+        shows the same IRIs many times (predicates, places, statuses)."""
+        return self.looked_up(("term", iri), lambda: (
+            self.label(iri), self.claim_ref(iri) if self.status_of(iri) else None, self.curie(iri)))
 
     def curie(self, iri: str) -> str:
         """prefix:local for well-known vocabularies (not for our own IRIs, which have labels)."""
