@@ -158,7 +158,7 @@ def wrk_threads(connections: int) -> int:
 
 
 def show_run(kind: str, c: int, run: dict, note: str = "") -> str:
-    return (f"    {kind:9} c={c}: p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  {run['rps']:8.0f} req/s"
+    return (f"    {kind:13} c={c}: p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  {run['rps']:8.0f} req/s"
             f"  non-2xx {run['non2xx']}" + (f"  ({note})" if note else ""))
 
 
