@@ -209,7 +209,8 @@ def parse_wrk(out: str) -> dict:
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "non2xx": int(bad.group(1)) if bad else 0,
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "requests": requests, "non2xx": int(bad.group(1)) if bad else 0,
             "socket_errors": errors.group(1) if errors else ""}
 
 

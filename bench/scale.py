@@ -7,7 +7,8 @@ start time (process start → first answered query); RSS and PSS of every proces
 each query worker, and the total) with one worker and after the pool grew; then p50 / p99 / req/s
 from wrk (Debian's, as `make bench`: one lean C client, so the load generator does not take the
 two cores itself) at c=1 and c=8 for a point lookup, a 2-hop join, a GROUP BY count, an entity page
-(HTML, Turtle) and a 404; ratios against Oxigraph; the remote overhead (p50 through ldpub − p50
+(HTML, Turtle), entity pages that are each asked once (HTML, "page-distinct": a new person per request,
+so neither the Site's page memo nor a repeated lookup serves it) and a 404; ratios against Oxigraph; the remote overhead (p50 through ldpub − p50
 direct). Not a test: figures depend on the machine and what else runs on it (the load average is
 printed). Result cache off (`result_cache = 0`); the Site's own per-page memo is not a setting.
 
@@ -32,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from run import free_port, parse_wrk, process_memory, stop_group
+from synth import Synth
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -53,6 +55,17 @@ LDPUB_ENV = {"LDPUB_ROOT": str(ROOT), "LDPUB_RESULT_CACHE": "0", "LDPUB_CLIENT_C
              "LDPUB_CLIENT_QUEUED": "64", "LDPUB_QUERY_TIMEOUT": "60", "LDPUB_WORKER_MEMORY_LIMIT": "0"}
 Say = Callable[[str], None]
 WRK_SCRIPT = 'request = function() return wrk.format("GET", %s, {["Accept"] = "%s"}) end\n'
+# Each request a person page not asked before in this server's life: thread k of `step` asks person
+# first + k, first + k + step, … (modulo the size's persons: a wrap is counted as repeats).
+DISTINCT_SCRIPT = """local first, persons, step = %d, %d, %d
+local threads, i = 0, 0
+function setup(thread) thread:set("id", threads); threads = threads + 1 end
+request = function()
+  local n = (first + id + i * step) %% persons
+  i = i + 1
+  return wrk.format("GET", "/id/synth/person-" .. n, {["Accept"] = "text/html"})
+end
+"""
 
 
 def timed(argv: list[str]) -> tuple[float, float]:
@@ -128,11 +141,11 @@ class Server:
         time.sleep(1)
 
 
-def wrk(server: Server, path: str, accept: str, connections: int) -> dict:
+def wrk(server: Server, script: str, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(WRK_SCRIPT % ('"' + path.replace('"', '\\"') + '"', accept))
+        fh.write(script)
     try:
-        out = subprocess.run(["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{SECONDS}s", "--latency",
+        out = subprocess.run(["wrk", f"-t{wrk_threads(connections)}", f"-c{connections}", f"-d{SECONDS}s", "--latency",
                               "--timeout", "30s", "-s", fh.name, server.url], capture_output=True, text=True,
                              check=True).stdout
     finally:
@@ -140,15 +153,37 @@ def wrk(server: Server, path: str, accept: str, connections: int) -> dict:
     return parse_wrk(out)
 
 
-def measure(server: Server, say: Say) -> None:
+def wrk_threads(connections: int) -> int:
+    return min(connections, 2)
+
+
+def show_run(kind: str, c: int, run: dict, note: str = "") -> str:
+    return (f"    {kind:13} c={c}: p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  {run['rps']:8.0f} req/s"
+            f"  non-2xx {run['non2xx']}" + (f"  ({note})" if note else ""))
+
+
+def measure(server: Server, say: Say, size: int) -> None:
     for kind, (path, accept) in server.requests().items():
         first = time.monotonic()
         status = httpx.get(server.url + path, headers={"Accept": accept}, timeout=120).status_code
         first_ms = (time.monotonic() - first) * 1000
+        script = WRK_SCRIPT % ('"' + path.replace('"', '\\"') + '"', accept)
         for c in (1, 8):
-            run = server.runs[kind, c] = wrk(server, path, accept, c)
-            say(f"    {kind:9} c={c}: p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  {run['rps']:8.0f} req/s"
-                f"  non-2xx {run['non2xx']}" + (f"  (first request {first_ms:.0f} ms, HTTP {status})" if c == 1 else ""))
+            run = server.runs[kind, c] = wrk(server, script, c)
+            say(show_run(kind, c, run, f"first request {first_ms:.0f} ms, HTTP {status}" if c == 1 else ""))
+    if server.pages:
+        measure_distinct(server, say, size)
+
+
+def measure_distinct(server: Server, say: Say, size: int) -> None:
+    """The entity page of a person not asked before: the c=8 run starts where the c=1 run stopped,
+    so no page is asked twice unless the size has fewer persons than the two runs asked for."""
+    persons, asked = Synth(size, 1, "").pool, 0
+    for c in (1, 8):
+        run = server.runs["page-distinct", c] = wrk(server, DISTINCT_SCRIPT % (asked, persons, wrk_threads(c)), c)
+        asked += run["requests"]
+        say(show_run("page-distinct", c, run, f"{run['requests']} pages of {persons} persons, "
+                     f"{max(0, asked - persons)} asked again so far"))
 
 
 def ratio(a: float, b: float) -> str:
@@ -178,7 +213,7 @@ def bench_size(size: int, work: Path, say: Say) -> None:
             grown = process_memory(server.proc.pid)  # type: ignore[union-attr]
             say(f"{server.name}: start→first answer {server.start_s:.2f} s\n    at start: {show_memory(one)}\n"
                 f"    after 8 clients at once: {show_memory(grown)}")
-            measure(server, say)
+            measure(server, say, size)
             say(f"    after all the requests above: {show_memory(process_memory(server.proc.pid))}")  # type: ignore[union-attr]
         finally:
             server.stop()
@@ -202,11 +237,11 @@ def bench_size(size: int, work: Path, say: Say) -> None:
         try:
             front.start()
             say(f"{front.name}: start→first answer {front.start_s:.2f} s; {show_memory(process_memory(front.proc.pid))}")  # type: ignore[union-attr]
-            measure(front, say)
+            measure(front, say, size)
         finally:
             front.stop()
         say(f"{remote.name}:")
-        measure(remote, say)
+        measure(remote, say, size)
         for kind in QUERIES:
             for c in (1, 8):
                 a, b = front.runs[kind, c], remote.runs[kind, c]

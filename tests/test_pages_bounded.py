@@ -135,3 +135,19 @@ def test_the_landing_pages_through_every_subject_once():
         assert pages < 100
     assert sorted(seen) == sorted(everything) and len(set(seen)) == len(seen)
     assert client.get("/", params={"after": "x" * 5000}).status_code == 400
+
+
+def test_a_claim_reads_its_status_and_article_from_what_the_page_has_and_its_position_in_three_lookups(tmp_path):
+    """A claim's status comes from the quads read for its label; whether an IRI is an article from
+    the kept list of articles; its position from one lookup of its evidence and one per selector
+    (#quote, #position): 3, where it was 6 (status, evidence, selectors, each selector, source)."""
+    site, source, _ = synthetic_site(tmp_path, 2_000)
+    claim = BASE + "id/claim/s7"
+    assert site.articles and site.about(claim)
+    before = source.lookups
+    assert site.status_of(claim) == BASE + "id/status/reported-fact"
+    assert site.article(claim) is None
+    assert source.lookups == before
+    selector = site.selector(claim)
+    assert selector is not None and selector.source == ID + "article-0" and selector.end > selector.start
+    assert source.lookups == before + 3

@@ -438,10 +438,8 @@ class Site:
     # ------------------------------------------------------------ terms
     def term(self, node: Any, claims: list[ClaimRef] | None = None) -> Term:
         if isinstance(node, ox.NamedNode):
-            iri = node.value
-            return Term("iri", iri, self.label(iri), claims=claims or [],
-                        claim=self.claim_ref(iri) if self.status_of(iri) else None,
-                        curie=self.curie(iri))
+            label, claim, curie = self.iri_term(node.value)
+            return Term("iri", node.value, label, claims=claims or [], claim=claim, curie=curie)
         if isinstance(node, ox.Literal):
             dt = node.datatype.value if node.datatype else ""
             if dt in (XSD + "string", RDF + "langString"):
@@ -449,6 +447,12 @@ class Site:
             return Term("literal", node.value, node.value, node.language or "", dt,
                         claims=claims or [])
         return Term("bnode", str(node), str(node), claims=claims or [])
+
+    def iri_term(self, iri: str) -> tuple[str, ClaimRef | None, str]:
+        """An IRI's label, its badge when it is a claim, and its CURIE, kept as one entry: a page
+        shows the same IRIs many times (predicates, places, statuses)."""
+        return self.looked_up(("term", iri), lambda: (
+            self.label(iri), self.claim_ref(iri) if self.status_of(iri) else None, self.curie(iri)))
 
     def curie(self, iri: str) -> str:
         """prefix:local for well-known vocabularies (not for our own IRIs, which have labels)."""
@@ -485,8 +489,7 @@ class Site:
     def status_of(self, iri: str) -> str | None:
         """The claim's kzm:status (None: not a claim with a status)."""
         return self.looked_up(("status_of", iri), lambda: next(
-            (q.object.value for q in self.default(ox.NamedNode(iri), ox.NamedNode(self.iris.term("status")))
-             if isinstance(q.object, ox.NamedNode)), None))
+            (o.value for o in self.objects(iri, self.iris.term("status")) if isinstance(o, ox.NamedNode)), None))
 
     def is_claim(self, iri: str) -> bool:
         return iri in self.graph_names or self.status_of(iri) is not None
@@ -504,16 +507,17 @@ class Site:
     def _selector(self, claim: str) -> Selector | None:
         start = end = None
         sources: list[str] = []
-        for q in self.default(ox.NamedNode(claim), ox.NamedNode(self.iris.term("evidence"))):
-            ev = q.object
-            for sel in self.default(ev, ox.NamedNode(OA + "hasSelector")):
-                for p in self.default(sel.object):
+        # One lookup per evidence and per selector (the claim's own quads are kept by `about`).
+        for ev in self.objects(claim, self.iris.term("evidence")):
+            about_ev = self.default(ev)
+            for sel in (q.object for q in about_ev if q.predicate.value == OA + "hasSelector"):
+                for p in self.default(sel):
                     if p.predicate.value == OA + "start":
                         start = int_value(p.object)
                     elif p.predicate.value == OA + "end":
                         end = int_value(p.object)
-            sources += [term_value(s.object) for s in self.default(ev, ox.NamedNode(OA + "hasSource"))
-                        if isinstance(s.object, ox.NamedNode)]
+            sources += [term_value(q.object) for q in about_ev
+                        if q.predicate.value == OA + "hasSource" and isinstance(q.object, ox.NamedNode)]
         if start is None or end is None:
             return None
         return Selector(start, end, min(sources) if sources else None)
@@ -587,13 +591,9 @@ class Site:
 
     def article(self, iri: str | None) -> ArticleText | None:
         """The article with this IRI when it has a readable text, else None."""
-        try:
-            node = ox.NamedNode(iri or "")
-        except ValueError:  # a path that makes no IRI (/article/%ff) names no article
+        if iri is None or iri not in self.article_order:  # the articles are kept: no lookup per claim
             return None
-        if not self.has(node, ox.NamedNode(self.iris.term("textFile")), None, ox.DefaultGraph()):
-            return None
-        found = self.article_text(node.value)
+        found = self.article_text(iri)
         return found if found.text is not None else None
 
     def sentence_for(self, sel: Selector) -> Sentence | None:

@@ -9,15 +9,16 @@ from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ldpub.formats import content_type
 from ldpub.iris import UrlBuilder, public_base_url, uri_to_iri
 from ldpub.settings import Settings
-from ldpub.site.model import Site
+from ldpub.site.model import ClaimRef, Site, Term
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -36,7 +37,52 @@ def json_script(data: object) -> Markup:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+@pass_context
+def iri_link(context: Context, iri: str, label: object, title: object = None, cls: object = None,
+             suffix: str = "") -> Markup:
+    """A link to an IRI, or its text when link() refuses it (a non-http(s) scheme such as
+    javascript:). A function, not a macro: a page holds hundreds, and a macro call costs several
+    times more (so does Markup.format: the parts are escaped one by one)."""
+    href = context["link"](iri)
+    title_attr = f' title="{escape(title)}"' if title else ""
+    if href:
+        cls_attr = f' class="{escape(cls)}"' if cls else ""
+        return Markup(f'<a{cls_attr} href="{escape(href)}{escape(suffix)}"{title_attr}>{escape(label)}</a>')
+    cls_attr = f" {escape(cls)}" if cls else ""
+    return Markup(f'<span class="iri-text{cls_attr}"{title_attr}>{escape(label)}</span>')
+
+
+@pass_context
+def badge(context: Context, ref: ClaimRef) -> Markup:
+    """A claim's status as a badge linking to the claim."""
+    return iri_link(context, ref.iri, ref.status_label, ref.label, "badge st-" + ref.slug)
+
+
+@pass_context
+def term(context: Context, t: Term) -> Markup:
+    """One RDF term of a table: a link with its badge and CURIE, a literal with its language and
+    datatype, or a blank node; then the badges of the claims that assert it."""
+    if t.kind == "iri":
+        parts = [badge(context, t.claim), " "] if t.claim else []
+        parts.append(iri_link(context, t.value, t.label, t.value,
+                              None if t.value.startswith(context["site"].base) else "ext"))
+        if t.curie and t.curie.split(":", 1)[1] != t.label:
+            parts.append(f' <span class="curie">{escape(t.curie)}</span>')
+    elif t.kind == "literal":
+        parts = [f'<span class="lit">{escape(t.value)}</span>']
+        if t.lang:
+            parts.append(f' <span class="lang">@{escape(t.lang)}</span>')
+        if t.datatype:
+            parts.append(f' <span class="dt" title="{escape(t.datatype)}">{escape(t.datatype.rsplit("#", 1)[-1])}</span>')
+    else:
+        parts = [f'<span class="bnode">{escape(t.value)}</span>']
+    parts += [part for c in t.claims for part in (" ", badge(context, c))]
+    return Markup("".join(parts))
+
+
 env.filters["json_script"] = json_script
+# Functions, not macros: a page holds hundreds of them (see iri_link).
+env.globals.update(iri_link=iri_link, badge=badge, term=term)
 
 
 def settings_of(request: Request) -> Settings:
