@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from ldpub.ns import RDF_TYPE, VOID
 from ldpub.remote import RemoteStore
 from ldpub.settings import load_settings
 from ldpub.store import read_metadata
-from ldpub.void import Statistics, void_quads
+from ldpub.void import Statistics, census, void_quads
 
 SYNTH = ROOT / "bench" / "synth.py"
 UNION = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
@@ -76,12 +77,52 @@ def synth(out: Path, triples: int) -> Path:
     return out / "synth.trig"
 
 
-@pytest.mark.parametrize("data", ["article", "synthetic"])
+# The same triples in the default graph and in several named graphs, subjects found only in named
+# graphs (one of them in two), a blank-node subject, a type asserted only in a named graph.
+OVERLAPPING = """
+@prefix id: <https://w3id.org/kz-masimov/id/> .
+@prefix ex: <https://example.org/> .
+id:a a ex:Person ; ex:name "A" ; ex:knows id:b .
+_:x ex:name "A" ; ex:knows id:a .
+id:g1 { id:a a ex:Person ; ex:knows id:b , id:c . id:c ex:name "C" . id:d a ex:Org ; ex:name "A" . }
+id:g2 { id:a ex:knows id:c . id:c ex:name "C" , "C2" . id:d a ex:Org , ex:Person . }
+id:g3 { id:e ex:knows id:e . }
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("where", ["memory", "disk"])
+def test_census_counts_each_triple_once_whichever_graphs_hold_it(where, seed, tmp_path):
+    # Quads added one by one in a shuffled order: the census relies on no order of insertion.
+    quads = list(ox.parse(OVERLAPPING.encode(), format=ox.RdfFormat.TRIG))
+    random.Random(seed).shuffle(quads)
+    store = ox.Store(str(tmp_path / "db")) if where == "disk" else ox.Store()
+    for quad in quads:
+        store.add(quad)
+    counted = census(store, "https://w3id.org/kz-masimov/id/", 2)
+    triples = {(q.subject, q.predicate, q.object) for q in store}  # the straightforward way: a set
+    ex, ids = "https://example.org/", "https://w3id.org/kz-masimov/id/"
+    assert len(triples) == 12
+    assert counted.counts == {"triples": 12, "distinctSubjects": 5, "distinctObjects": 9,
+                              "entities": 4}
+    assert counted.sizes == {None: 5, ids + "g1": 6, ids + "g2": 5, ids + "g3": 1} == {
+        g: sum(1 for q in store if (None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value) == g)
+        for g in counted.sizes}
+    assert {c.value: n for c, n in counted.classes.items()} == {ex + "Person": 2, ex + "Org": 1}
+    assert {p.value: n for p, n in counted.properties.items()} == {
+        p.value: sum(1 for t in triples if t[1] == p) for p in {t[1] for t in triples}}
+    assert counted.ranked == [ids + "a", ids + "d"]  # 4 triples, 3 (c and e: 2 and 1)
+
+
+@pytest.mark.parametrize("data", ["article", "synthetic", "overlapping"])
 def test_void_statistics_equal_their_definitions(data, build_result, tmp_path):
     settings = load_settings(ROOT)
-    path = build_result.out_dir / "dataset.nq" if data == "article" else synth(tmp_path, 3000)
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS if data == "article" else ox.RdfFormat.TRIG)
+    if data == "overlapping":
+        store.load(OVERLAPPING.encode(), format=ox.RdfFormat.TRIG)
+    else:
+        path = build_result.out_dir / "dataset.nq" if data == "article" else synth(tmp_path, 3000)
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS if data == "article" else ox.RdfFormat.TRIG)
     want, got = reference(store, settings.iris.ids), computed(void_quads(store, settings))
     assert got["counts"] == want["counts"] and want["counts"]["triples"] > 0
     assert got["classes"] == want["classes"] and got["properties"] == want["properties"]
