@@ -12,7 +12,7 @@ import json
 import mmap
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,28 @@ def open_local(spec: StoreSpec) -> Store:
         assert spec.path is not None
         return open_disk_store(spec.path)
     raise StoreError(f"{spec.url}: a remote store has no local copy")
+
+
+class StoreGraphs(Collection[str]):
+    """The named graphs (IRIs) of an on-disk store, asked of the store itself: no copy of their names
+    in each process (208,333 graphs at 5M triples). `count` is the number `ldpub load` stored."""
+
+    def __init__(self, store: Store, count: int) -> None:
+        self.store, self.count = store, count
+
+    def __contains__(self, iri: object) -> bool:
+        if not isinstance(iri, str):
+            return False
+        try:
+            return self.store.contains_named_graph(NamedNode(iri))
+        except ValueError:  # not an IRI, so no graph's name (named-graph-uri is the client's text)
+            return False
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        return (g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
 
 
 class SubjectIndex:
