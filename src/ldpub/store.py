@@ -82,7 +82,7 @@ DB_FOLDER = "oxigraph"
 META_FILE = "ldpub-store.json"
 # Our subject IRIs, sorted, one a line: the landing page's paging and a 404's suggestions.
 SUBJECTS_FILE = "subjects.txt"
-META_FORMAT = 1
+META_FORMAT = 2  # 2: no per-graph lists (the store answers for its graphs)
 # Environment variables for a remote store's credentials: never on the command line (it shows in
 # `ps`) nor in ldpub.toml (often committed).
 ENV_USER, ENV_PASSWORD = "LDPUB_STORE_USER", "LDPUB_STORE_PASSWORD"
@@ -136,7 +136,7 @@ def open_disk_store(path: str | Path) -> Store:
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """What `ldpub load` stored beside the data: quad count, graph names and sizes, VoID (N-Quads)."""
+    """What `ldpub load` stored beside the data: quad and graph counts, VoID (N-Quads)."""
     meta_path = Path(path) / META_FILE
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -258,15 +258,40 @@ def grouped(triples: Iterable[T]) -> list[T]:
     return sorted(triples, key=lambda t: first[str(t.subject)])
 
 
+class StoreSizes(Mapping[str | None, int]):
+    """Triples per graph of an on-disk store (None: the default graph, whose count is stored):
+    the named graphs' counted by the store when asked (the service description), not held."""
+
+    def __init__(self, store: ox.Store, default: int) -> None:
+        self.store, self.default = store, default
+
+    def counted(self) -> dict[str | None, int]:
+        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        return {None: self.default, **{row["g"].value: int(row["n"].value) for row in select(self.store, query)}}
+
+    def __getitem__(self, graph: str | None) -> int:
+        return self.default if graph is None else self.counted()[graph]
+
+    def __iter__(self) -> Iterator[str | None]:
+        return iter(self.counted())
+
+    def __len__(self) -> int:
+        return len(self.counted())
+
+    def items(self) -> ItemsView[str | None, int]:  # one query, not one per graph
+        return self.counted().items()
+
+
 @dataclass(frozen=True)
 class Statistics:
     """What the server needs about the whole dataset and never recomputes while serving: the named
     graphs (to check `named-graph-uri`), triples per graph (the service description) and the
     VoID counts and partitions. Computed by `ldpub load` and stored with the data, or at start for
-    an in-memory store."""
+    an in-memory store. Stored beside an on-disk store, the per-graph lists are left out (the
+    store answers for its graphs: 208,333 of them at 5M triples); sent to a remote store, kept."""
 
     graph_names: Collection[str]
-    sizes: dict[str | None, int]
+    sizes: Mapping[str | None, int]
     void: list[ox.Quad]
     quads: int
 
@@ -276,17 +301,21 @@ class Statistics:
         return cls(frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
                    counted.sizes, void_quads(store, settings, counted=counted), len(store))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, graphs: bool = True) -> dict[str, Any]:
+        """The statistics as JSON; `graphs`: with the names and sizes of every graph."""
         body = ox.serialize(self.void, format=ox.RdfFormat.N_QUADS)
-        return {"graphs": sorted(self.graph_names), "quads": self.quads,
-                "sizes": [[g, n] for g, n in self.sizes.items()],
-                "void": (body or b"").decode("utf-8")}
+        doc = {"quads": self.quads, "named_graphs": len(self.graph_names), "default_graph_triples": self.sizes[None],
+               "void": (body or b"").decode("utf-8")}
+        if graphs:
+            doc |= {"graphs": sorted(self.graph_names), "sizes": [[g, n] for g, n in self.sizes.items()]}
+        return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any], store: ox.Store | None = None) -> Statistics:
-        """The statistics `ldpub load` stored; with the on-disk `store` they describe, whether a graph
-        is one of its named graphs is asked of the store instead of held in a set."""
+        """The statistics `ldpub load` stored: with the graph lists, or without them beside the
+        on-disk `store` they describe, which answers for its graphs."""
         void = list(ox.parse(doc["void"].encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-        sizes = {g: int(n) for g, n in doc["sizes"]}
-        names = StoreGraphs(store, len(doc["graphs"])) if store is not None else frozenset(doc["graphs"])
-        return cls(names, sizes, void, int(doc["quads"]))
+        if store is not None:
+            return cls(StoreGraphs(store, int(doc["named_graphs"])), StoreSizes(store, int(doc["default_graph_triples"])),
+                       void, int(doc["quads"]))
+        return cls(frozenset(doc["graphs"]), {g: int(n) for g, n in doc["sizes"]}, void, int(doc["quads"]))

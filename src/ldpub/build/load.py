@@ -111,7 +111,7 @@ def load_folder(settings: Settings, source: Path, folder: Path) -> Statistics:
         write_subject_index([store, *companions], tmp, settings.base_iri)
         store.optimize()
         del store
-        meta = {"format": META_FORMAT, "source": str(source), **stats.to_json()}
+        meta = {"format": META_FORMAT, "source": str(source), **stats.to_json(graphs=False)}
         (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
         old = parent / f".{folder.name}.old-{secrets.token_hex(4)}"
         if folder.exists():
