@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT
 from ldpub.build.load import CHUNK
-from ldpub.ns import RDF_TYPE, VOID
+from ldpub.ns import DCTERMS, OA, RDF_TYPE, VOID
 from ldpub.remote import RemoteStore
 from ldpub.settings import load_settings
 from ldpub.store import open_disk_store, read_metadata
@@ -50,6 +50,28 @@ def reference(store: ox.Store, uri_space: str) -> dict[str, object]:
     top = [r["s"].value for r in store.query(
         f"SELECT ?s (COUNT(*) AS ?n) WHERE {UNION} GROUP BY ?s HAVING(isIRI(?s)) ORDER BY DESC(?n) ?s LIMIT 4")]
     return {"counts": counts, "classes": classes, "properties": properties, "top": top}
+
+
+def article_reference(store: ox.Store, settings) -> dict[str, tuple[int, int]]:
+    """Per article: the claims quoting it and their graphs' triples, by one SPARQL join."""
+    return {r["a"].value: (int(r["claims"].value), int(r["n"].value)) for r in store.query(
+        f"SELECT ?a (COUNT(DISTINCT ?c) AS ?claims) (COUNT(?s) AS ?n) WHERE {{ "
+        f"?c <{settings.iris.term('evidence')}> ?e . ?e <{OA}hasSource> ?a . "
+        "OPTIONAL { GRAPH ?c { ?s ?p ?o } } } GROUP BY ?a")}
+
+
+def article_subsets(quads: list[ox.Quad]) -> dict[str, tuple[int, int]]:
+    """The same, read back from void_quads' article subsets."""
+    by = ox.Store()
+    by.extend(quads)
+    out = {}
+    for q in by.quads_for_pattern(None, ox.NamedNode(DCTERMS + "source"), None):
+        description = next(by.quads_for_pattern(q.subject, ox.NamedNode(DCTERMS + "description"), None)).object.value
+        triples = next(by.quads_for_pattern(q.subject, ox.NamedNode(VOID + "triples"), None)).object.value
+        claims = re.match(r"The (\d+) claims? quoting", description)
+        assert claims, description
+        out[q.object.value] = (int(claims[1]), int(triples))
+    return out
 
 
 def computed(quads: list[ox.Quad]) -> dict[str, object]:
@@ -123,7 +145,11 @@ def test_void_statistics_equal_their_definitions(data, build_result, tmp_path):
     else:
         path = build_result.out_dir / "dataset.nq" if data == "article" else synth(tmp_path, 3000)
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS if data == "article" else ox.RdfFormat.TRIG)
-    want, got = reference(store, settings.iris.ids), computed(void_quads(store, settings))
+    quads = void_quads(store, settings)
+    want, got = reference(store, settings.iris.ids), computed(quads)
+    subsets = article_subsets(quads)  # the articles (subjects of textFile), each with what quotes it
+    assert {a: n for a, n in subsets.items() if n[0]} == article_reference(store, settings)
+    assert data == "overlapping" or sum(n for _, n in subsets.values()) > 0
     assert got["counts"] == want["counts"] and want["counts"]["triples"] > 0
     assert got["classes"] == want["classes"] and got["properties"] == want["properties"]
     # The examples: the articles first, then the most described subjects (none picked twice).
