@@ -85,8 +85,9 @@ def _subjects(store: ox.Store, sizes: dict[str | None, int]) -> Iterator[Subject
 
 def census(store: ox.Store, uri_space: str = "", examples: int = 0) -> Census:
     """The counts of VoID over the union of all graphs, and the `examples` most described subject
-    IRIs, from one pass over the store and one subject at a time. Memory stays flat with the data:
-    SPARQL's DISTINCT over the union held every distinct triple (1.6 GB peak at 5M triples)."""
+    IRIs, from one pass over the store and one subject at a time: no set of triples or subjects
+    (SPARQL's DISTINCT over the union held every distinct triple: 1.6 GB peak at 5M triples). What
+    grows with the data: the graph sizes, and Oxigraph's set of objects while it counts them."""
     objects = _scalar(store, _OBJECTS)  # first: its set is freed before the pass's counts grow
     sizes: dict[str | None, int] = {None: 0}
     triples = subjects = entities = 0
