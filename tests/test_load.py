@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -16,11 +17,11 @@ import pytest
 
 from conftest import ROOT
 from ldpub.build.load import CHUNK
-from ldpub.ns import RDF_TYPE, VOID
+from ldpub.ns import DCTERMS, OA, RDF_TYPE, VOID
 from ldpub.remote import RemoteStore
 from ldpub.settings import load_settings
-from ldpub.store import read_metadata
-from ldpub.void import Statistics, void_quads
+from ldpub.store import open_disk_store, read_metadata
+from ldpub.void import Statistics, census, void_quads
 
 SYNTH = ROOT / "bench" / "synth.py"
 UNION = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
@@ -51,6 +52,28 @@ def reference(store: ox.Store, uri_space: str) -> dict[str, object]:
     return {"counts": counts, "classes": classes, "properties": properties, "top": top}
 
 
+def article_reference(store: ox.Store, settings) -> dict[str, tuple[int, int]]:
+    """Per article: the claims quoting it and their graphs' triples, by one SPARQL join."""
+    return {r["a"].value: (int(r["claims"].value), int(r["n"].value)) for r in store.query(
+        f"SELECT ?a (COUNT(DISTINCT ?c) AS ?claims) (COUNT(?s) AS ?n) WHERE {{ "
+        f"?c <{settings.iris.term('evidence')}> ?e . ?e <{OA}hasSource> ?a . "
+        "OPTIONAL { GRAPH ?c { ?s ?p ?o } } } GROUP BY ?a")}
+
+
+def article_subsets(quads: list[ox.Quad]) -> dict[str, tuple[int, int]]:
+    """The same, read back from void_quads' article subsets."""
+    by = ox.Store()
+    by.extend(quads)
+    out = {}
+    for q in by.quads_for_pattern(None, ox.NamedNode(DCTERMS + "source"), None):
+        description = next(by.quads_for_pattern(q.subject, ox.NamedNode(DCTERMS + "description"), None)).object.value
+        triples = next(by.quads_for_pattern(q.subject, ox.NamedNode(VOID + "triples"), None)).object.value
+        claims = re.match(r"The (\d+) claims? quoting", description)
+        assert claims, description
+        out[q.object.value] = (int(claims[1]), int(triples))
+    return out
+
+
 def computed(quads: list[ox.Quad]) -> dict[str, object]:
     """The same, read back from void_quads' description."""
     by = ox.Store()
@@ -76,13 +99,57 @@ def synth(out: Path, triples: int) -> Path:
     return out / "synth.trig"
 
 
-@pytest.mark.parametrize("data", ["article", "synthetic"])
+# The same triples in the default graph and in several named graphs, subjects found only in named
+# graphs (one of them in two), a blank-node subject, a type asserted only in a named graph.
+OVERLAPPING = """
+@prefix id: <https://w3id.org/kz-masimov/id/> .
+@prefix ex: <https://example.org/> .
+id:a a ex:Person ; ex:name "A" ; ex:knows id:b .
+_:x ex:name "A" ; ex:knows id:a .
+id:g1 { id:a a ex:Person ; ex:knows id:b , id:c . id:c ex:name "C" . id:d a ex:Org ; ex:name "A" . }
+id:g2 { id:a ex:knows id:c . id:c ex:name "C" , "C2" . id:d a ex:Org , ex:Person . }
+id:g3 { id:e ex:knows id:e . }
+"""
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("where", ["memory", "disk"])
+def test_census_counts_each_triple_once_whichever_graphs_hold_it(where, seed, tmp_path):
+    # Quads added one by one in a shuffled order: the census relies on no order of insertion.
+    quads = list(ox.parse(OVERLAPPING.encode(), format=ox.RdfFormat.TRIG))
+    random.Random(seed).shuffle(quads)
+    store = ox.Store(str(tmp_path / "db")) if where == "disk" else ox.Store()
+    for quad in quads:
+        store.add(quad)
+    counted = census(store, "https://w3id.org/kz-masimov/id/", 2)
+    triples = {(q.subject, q.predicate, q.object) for q in store}  # the straightforward way: a set
+    ex, ids = "https://example.org/", "https://w3id.org/kz-masimov/id/"
+    assert len(triples) == 12
+    assert counted.counts == {"triples": 12, "distinctSubjects": 5, "distinctObjects": 9,
+                              "entities": 4}
+    assert counted.sizes == {None: 5, ids + "g1": 6, ids + "g2": 5, ids + "g3": 1} == {
+        g: sum(1 for q in store if (None if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value) == g)
+        for g in counted.sizes}
+    assert {c.value: n for c, n in counted.classes.items()} == {ex + "Person": 2, ex + "Org": 1}
+    assert {p.value: n for p, n in counted.properties.items()} == {
+        p.value: sum(1 for t in triples if t[1] == p) for p in {t[1] for t in triples}}
+    assert counted.ranked == [ids + "a", ids + "d"]  # 4 triples, 3 (c and e: 2 and 1)
+
+
+@pytest.mark.parametrize("data", ["article", "synthetic", "overlapping"])
 def test_void_statistics_equal_their_definitions(data, build_result, tmp_path):
     settings = load_settings(ROOT)
-    path = build_result.out_dir / "dataset.nq" if data == "article" else synth(tmp_path, 3000)
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS if data == "article" else ox.RdfFormat.TRIG)
-    want, got = reference(store, settings.iris.ids), computed(void_quads(store, settings))
+    if data == "overlapping":
+        store.load(OVERLAPPING.encode(), format=ox.RdfFormat.TRIG)
+    else:
+        path = build_result.out_dir / "dataset.nq" if data == "article" else synth(tmp_path, 3000)
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS if data == "article" else ox.RdfFormat.TRIG)
+    quads = void_quads(store, settings)
+    want, got = reference(store, settings.iris.ids), computed(quads)
+    subsets = article_subsets(quads)  # the articles (subjects of textFile), each with what quotes it
+    assert {a: n for a, n in subsets.items() if n[0]} == article_reference(store, settings)
+    assert data == "overlapping" or sum(n for _, n in subsets.values()) > 0
     assert got["counts"] == want["counts"] and want["counts"]["triples"] > 0
     assert got["classes"] == want["classes"] and got["properties"] == want["properties"]
     # The examples: the articles first, then the most described subjects (none picked twice).
@@ -117,8 +184,12 @@ def test_remote_load_stores_the_folder_loads_statistics(oxigraph_server, tmp_pat
         assert done.returncode == 0, done.stderr
     remote = RemoteStore(load_settings(ROOT), oxigraph_server.query_url).metadata()
     local = read_metadata(tmp_path / "store")
-    for key in ("quads", "graphs", "sizes", "void"):
+    for key in ("quads", "named_graphs", "default_graph_triples", "void"):
         assert remote[key] == local[key], key
+    # Beside the folder's store the per-graph lists are left out: the store answers for its graphs.
+    assert "graphs" not in local and "sizes" not in local
+    stats = Statistics.from_json(local, open_disk_store(tmp_path / "store"))
+    assert sorted(stats.graph_names) == remote["graphs"] and dict(stats.sizes.items()) == dict(map(tuple, remote["sizes"]))
 
 
 def test_statistics_survive_their_json(build_result):

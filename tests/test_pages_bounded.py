@@ -23,7 +23,7 @@ from ldpub.site.source import LocalSource, subject_index
 from ldpub.site.views.article import article_view
 from ldpub.site.views.entity import entity_view
 from ldpub.site.views.landing import landing_view
-from ldpub.store import SUBJECTS_FILE, SubjectIndex
+from ldpub.store import SUBJECTS_FILE, SubjectIndex, subject_iris, write_subject_index
 
 BASE = "https://w3id.org/kz-masimov/"
 ID = BASE + "id/synth/"
@@ -151,3 +151,20 @@ def test_a_claim_reads_its_status_and_article_from_what_the_page_has_and_its_pos
     selector = site.selector(claim)
     assert selector is not None and selector.source == ID + "article-0" and selector.end > selector.start
     assert source.lookups == before + 3
+
+
+def test_the_subject_index_written_in_sorted_runs_is_the_one_sorted_in_memory(tmp_path):
+    """`ldpub load` sorts the index in runs merged from disk: the same file, whatever the run size."""
+    store = ox.Store()
+    for i in range(500):
+        s = ox.NamedNode(f"{BASE}id/thing-{(i * 7919) % 300}")  # each subject several times, out of order
+        store.add(ox.Quad(s, ox.NamedNode(f"{BASE}def#p"), ox.Literal(str(i)),
+                          ox.NamedNode(f"{BASE}id/claim/c{i % 40}") if i % 3 else ox.DefaultGraph()))
+    store.add(ox.Quad(ox.NamedNode(f"{BASE}id/thing-1#part"), ox.NamedNode(f"{BASE}def#p"), ox.Literal("x")))
+    store.add(ox.Quad(ox.NamedNode("https://example.org/elsewhere"), ox.NamedNode(f"{BASE}def#p"), ox.Literal("x")))
+    whole = SubjectIndex.of(subject_iris([store], BASE))
+    assert whole.data.count(b"\n") == 300 + 40 and b"#" not in whole.data  # subjects and graph names, no hash IRI
+    for run_size in (1, 7, 1000):
+        write_subject_index([store], tmp_path, BASE, run_size)
+        assert (tmp_path / SUBJECTS_FILE).read_bytes() == whole.data, run_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SUBJECTS_FILE]  # no run left behind

@@ -128,6 +128,25 @@ def test_load_folder_is_idempotent_and_holds_the_dump(tmp_path, dump):
     assert BASE + "id/karim-masimov#nothing" not in index
 
 
+def test_disk_statistics_ask_the_store_which_graphs_it_holds(disk_store, dump):
+    meta = read_metadata(disk_store)
+    stats = Statistics.from_json(meta, open_disk_store(disk_store))
+    graphs = {q.graph_name.value for q in dump_quads(dump) if isinstance(q.graph_name, ox.NamedNode)}
+    assert not isinstance(stats.graph_names, frozenset)  # no copy of the names: the store answers
+    assert set(stats.graph_names) == graphs and len(stats.graph_names) == len(graphs) > 1
+    assert all(g in stats.graph_names for g in graphs)
+    subject = next(q.subject.value for q in dump_quads(dump)
+                   if isinstance(q.subject, ox.NamedNode) and q.subject.value not in graphs)
+    assert subject not in stats.graph_names
+    assert "not an IRI" not in stats.graph_names and None not in stats.graph_names
+    # The sizes, counted by the store when the service description asks.
+    quads = dump_quads(dump)
+    assert dict(stats.sizes.items()) == {g: sum(1 for q in quads if (None if isinstance(q.graph_name, ox.DefaultGraph)
+                                                                      else q.graph_name.value) == g)
+                                         for g in (None, *graphs)}
+    assert stats.sizes[None] == stats.sizes.get(None) == meta["default_graph_triples"] > 0
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["/etc"], "/etc: neither empty nor a store"),
     (["--into", "http://127.0.0.1:9/update"], "http://127.0.0.1:9/update cannot be reached"),

@@ -8,11 +8,14 @@ must start fast.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import json
 import mmap
 import os
 import stat
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +85,8 @@ DB_FOLDER = "oxigraph"
 META_FILE = "ldpub-store.json"
 # Our subject IRIs, sorted, one a line: the landing page's paging and a 404's suggestions.
 SUBJECTS_FILE = "subjects.txt"
-META_FORMAT = 1
+INDEX_RUN = 200_000  # distinct IRIs sorted in memory at a time when writing it (about 25 MB)
+META_FORMAT = 2  # 2: no per-graph lists (the store answers for its graphs)
 # Environment variables for a remote store's credentials: never on the command line (it shows in
 # `ps`) nor in ldpub.toml (often committed).
 ENV_USER, ENV_PASSWORD = "LDPUB_STORE_USER", "LDPUB_STORE_PASSWORD"
@@ -136,7 +140,7 @@ def open_disk_store(path: str | Path) -> Store:
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """What `ldpub load` stored beside the data: quad count, graph names and sizes, VoID (N-Quads)."""
+    """What `ldpub load` stored beside the data: quad and graph counts, VoID (N-Quads)."""
     meta_path = Path(path) / META_FILE
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -157,6 +161,28 @@ def open_local(spec: StoreSpec) -> Store:
     raise StoreError(f"{spec.url}: a remote store has no local copy")
 
 
+class StoreGraphs(Collection[str]):
+    """The named graphs (IRIs) of an on-disk store, asked of the store itself: no copy of their names
+    in each process (208,333 graphs at 5M triples). `count` is the number `ldpub load` stored."""
+
+    def __init__(self, store: Store, count: int) -> None:
+        self.store, self.count = store, count
+
+    def __contains__(self, iri: object) -> bool:
+        if not isinstance(iri, str):
+            return False
+        try:
+            return self.store.contains_named_graph(NamedNode(iri))
+        except ValueError:  # not an IRI, so no graph's name (named-graph-uri is the client's text)
+            return False
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        return (g.value for g in self.store.named_graphs() if isinstance(g, NamedNode))
+
+
 class SubjectIndex:
     """Sorted IRIs, one per line, in bytes or a mapped file: found by binary search without
     splitting them into a list (an index of 100,000 IRIs costs its bytes, not 100,000 objects)."""
@@ -164,10 +190,15 @@ class SubjectIndex:
     def __init__(self, data: bytes | mmap.mmap) -> None:
         self.data = data
 
+    @staticmethod
+    def indexed(iri: str) -> bool:
+        """Whether the index keeps this IRI: not a hash IRI (a fragment never reaches the server)."""
+        return "\n" not in iri and "#" not in iri
+
     @classmethod
     def of(cls, iris: Iterable[str]) -> SubjectIndex:
-        """The index of these IRIs, but hash IRIs: a fragment never reaches the server."""
-        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if "\n" not in i and "#" not in i).encode())
+        """The index of these IRIs, but hash IRIs."""
+        return cls("".join(f"{i}\n" for i in sorted(set(iris)) if cls.indexed(i)).encode())
 
     @classmethod
     def open(cls, path: Path) -> SubjectIndex | None:
@@ -252,6 +283,21 @@ def subject_iris(stores: Iterable[Store], prefix: str) -> Iterator[str]:
                 yield q.subject.value
 
 
-def write_subject_index(stores: Iterable[Store], folder: str | Path, prefix: str) -> None:
-    """Write `folder`/subjects.txt for `ldpub load`, so that serve reads it by mmap."""
-    SubjectIndex.of(subject_iris(stores, prefix)).write(Path(folder) / SUBJECTS_FILE)
+def write_subject_index(stores: Iterable[Store], folder: str | Path, prefix: str, run_size: int = INDEX_RUN) -> None:
+    """Write `folder`/subjects.txt for `ldpub load`, so that serve reads it by mmap. Sorted in runs
+    of `run_size` IRIs written aside and merged: never all of them in memory (1M at 5M triples)."""
+    path = Path(folder) / SUBJECTS_FILE
+    iris = (iri for iri in subject_iris(stores, prefix) if SubjectIndex.indexed(iri))
+    with tempfile.TemporaryDirectory(dir=folder) as scratch, contextlib.ExitStack() as files:
+        runs: list[Path] = []
+        while run := set(itertools.islice(iris, run_size)):
+            runs.append(Path(scratch) / str(len(runs)))
+            runs[-1].write_text("".join(f"{i}\n" for i in sorted(run)), encoding="utf-8", newline="")
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            previous = None
+            for line in heapq.merge(*(files.enter_context(r.open(encoding="utf-8", newline="")) for r in runs)):
+                if line != previous:
+                    out.write(line)
+                    previous = line
+        tmp.replace(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,12 +18,15 @@ import pyoxigraph as ox
 from ldpub.ns import DCTERMS as DCT
 from ldpub.ns import OA, RDF_TYPE, RDFS, VOID, XSD_INTEGER
 from ldpub.settings import Settings
+from ldpub.store import StoreGraphs
 
 T = TypeVar("T", ox.Triple, ox.Quad)
 
 RDFS_LABEL = RDFS + "label"
-# Every triple of the dataset once, whichever graph(s) it sits in.
-_ALL = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
+# Each object once, whichever triples and graphs hold it: Oxigraph keeps only the set of objects.
+_OBJECTS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+Subject = ox.NamedNode | ox.BlankNode | ox.Triple
+Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 def _v(local: str) -> ox.NamedNode:
@@ -47,44 +50,67 @@ def _scalar(store: ox.Store, query: str) -> int:
     return 0
 
 
-def subject_counts(store: ox.Store, uri_space: str = "", examples: int = 0) -> tuple[dict[str, int], list[str]]:
-    """void:triples (each distinct triple once, whichever graphs hold it), distinctSubjects and entities
-    (subject IRIs in the void:uriSpace), and the `examples` IRIs with the most triples (ties by IRI),
-    from one scan grouped by subject: ordering the groups in SPARQL took 18 s at 1M triples."""
+@dataclass(frozen=True)
+class Census:
+    """The dataset's VoID counts (`census`): each distinct triple counts once, whichever graphs hold it."""
+
+    sizes: dict[str | None, int]  # triples per graph; None is the default graph
+    counts: dict[str, int]  # triples, distinctSubjects, distinctObjects, entities (subject IRIs in the uriSpace)
+    ranked: list[str]  # the subject IRIs with the most triples, most first (ties by IRI)
+    classes: dict[Object, int]  # distinct subjects per object of rdf:type
+    properties: dict[ox.NamedNode, int]  # distinct triples per property
+
+
+def _subjects(store: ox.Store, sizes: dict[str | None, int]) -> Iterator[Subject]:
+    """Every subject of the store once, counting the quads per graph into `sizes` on the way. No set
+    of them: a subject is taken at its first quad (the first its own look-up gives), which opens a
+    run of its quads in a whole-store scan (Oxigraph's order: on disk the indexes' — the default graph,
+    then each named graph, by subject; in memory, both newest first), so one look-up per run tells."""
+    graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
+    key: str | None = None
+    subject: Subject | None = None
+    n = 0
+    for quad in store.quads_for_pattern(None, None, None, None):
+        if quad.graph_name != graph:
+            sizes[key] = sizes.get(key, 0) + n  # a graph's quads may come in several runs (in memory)
+            graph, subject, n = quad.graph_name, None, 0
+            key = None if isinstance(graph, ox.DefaultGraph) else graph.value
+        n += 1
+        if quad.subject != subject:
+            subject = quad.subject
+            if next(store.quads_for_pattern(subject, None, None, None)) == quad:
+                yield subject
+    sizes[key] = sizes.get(key, 0) + n
+
+
+def census(store: ox.Store, uri_space: str = "", examples: int = 0) -> Census:
+    """The counts of VoID over the union of all graphs, and the `examples` most described subject
+    IRIs, from one pass over the store and one subject at a time: no set of triples or subjects
+    (SPARQL's DISTINCT over the union held every distinct triple: 1.6 GB peak at 5M triples). What
+    grows with the data: the graph sizes, and Oxigraph's set of objects while it counts them."""
+    objects = _scalar(store, _OBJECTS)  # first: its set is freed before the pass's counts grow
+    sizes: dict[str | None, int] = {None: 0}
     triples = subjects = entities = 0
+    classes: dict[Object, int] = {}
+    properties: dict[ox.NamedNode, int] = {}
     ranked: list[tuple[int, str]] = []
-    for row in select(store, f"SELECT ?s (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?s"):
-        n, subject = int(row["n"].value), row["s"]
-        triples += n
+    for subject in _subjects(store, sizes):
+        # Its triples, each once: the same triple may sit in the default graph and in several named graphs.
+        pairs = {(q.predicate, q.object) for q in store.quads_for_pattern(subject, None, None, None)}
+        triples += len(pairs)
         subjects += 1
+        for p, o in pairs:
+            properties[p] = properties.get(p, 0) + 1
+            if p == RDF_TYPE:
+                classes[o] = classes.get(o, 0) + 1
         if isinstance(subject, ox.NamedNode):
             entities += subject.value.startswith(uri_space)
-            ranked.append((-n, subject.value))
+            ranked.append((-len(pairs), subject.value))
             if len(ranked) > 4 * examples + 64:  # keep it bounded: the best `examples` are among the first
                 ranked = heapq.nsmallest(examples, ranked)
-    counts = {"triples": triples, "distinctSubjects": subjects, "entities": entities}
-    return counts, [iri for _, iri in heapq.nsmallest(examples, ranked)]
-
-
-def class_counts(store: ox.Store) -> dict[ox.NamedNode | ox.BlankNode | ox.Literal, int]:
-    """Distinct subjects per class (object of rdf:type), over the union of all graphs."""
-    query = f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {_ALL} FILTER(?p = {RDF_TYPE}) BIND(?o AS ?c) }} GROUP BY ?c"
-    return {row["c"]: int(row["n"].value) for row in select(store, query)}
-
-
-def property_counts(store: ox.Store) -> dict[ox.NamedNode, int]:
-    """Distinct triples per property, over the union of all graphs."""
-    return {row["p"]: int(row["n"].value) for row in select(store, f"SELECT ?p (COUNT(*) AS ?n) WHERE {_ALL} GROUP BY ?p")}
-
-
-def graph_sizes(store: ox.Store) -> dict[str | None, int]:
-    """Triples per graph; None is the default graph."""
-    sizes: dict[str | None, int] = {
-        None: _scalar(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    }
-    for row in select(store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
-        sizes[row["g"].value] = int(row["n"].value)
-    return sizes
+    counts = {"triples": triples, "distinctSubjects": subjects, "distinctObjects": objects,
+              "entities": entities}
+    return Census(sizes, counts, [iri for _, iri in heapq.nsmallest(examples, ranked)], classes, properties)
 
 
 def _partition_iri(dataset: str, kind: str, iri: str) -> ox.NamedNode:
@@ -101,10 +127,10 @@ def articles(store: ox.Store, settings: Settings) -> list[str]:
 def example_resources(store: ox.Store, settings: Settings, count: int = 3,
                       ranked: Sequence[str] | None = None) -> list[str]:
     """The articles (up to `count`), then the most described subjects (ties broken by IRI; `ranked`
-    when subject_counts already gave them)."""
+    when a census already gave them)."""
     picked = articles(store, settings)[:count]
     if ranked is None:
-        ranked = subject_counts(store, settings.iris.ids, count + 1)[1]
+        ranked = census(store, settings.iris.ids, count + 1).ranked
     for iri in ranked[:count + 1]:
         if iri not in picked and len(picked) < count:
             picked.append(iri)
@@ -119,11 +145,12 @@ def void_quads(
     distributions: Iterable[str] = (),
     examples: Sequence[str] | None = None,
     graph: ox.NamedNode | ox.DefaultGraph | None = None,
+    counted: Census | None = None,
 ) -> list[ox.Quad]:
     """The VoID description of the store's whole dataset, as quads in `graph` (default graph).
 
     distributions: dump URLs (void:dataDump); examples: void:exampleResource IRIs (picked from
-    the data when None)."""
+    the data when None); counted: the store's census when the caller took it already."""
     graph = graph or ox.DefaultGraph()
     ds = ox.NamedNode(settings.iris.dataset)
     out: list[ox.Quad] = []
@@ -139,16 +166,15 @@ def void_quads(
         add(ds, ox.NamedNode(DCT + "license"), ox.NamedNode(settings.license))
     add(ds, _v("uriSpace"), ox.Literal(settings.iris.ids))
     out += access_quads(settings, sparql_endpoint, distributions, graph)
-    counts, ranked = subject_counts(store, settings.iris.ids, 4)
-    for iri in examples if examples is not None else example_resources(store, settings, 3, ranked):
+    counted = counted or census(store, settings.iris.ids, 4)
+    for iri in examples if examples is not None else example_resources(store, settings, 3, counted.ranked):
         add(ds, _v("exampleResource"), ox.NamedNode(iri))
-    classes, properties = class_counts(store), property_counts(store)
-    counts |= {"distinctObjects": _scalar(store, f"SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {_ALL}"),
-               "classes": len(classes), "properties": len(properties)}
+    classes, properties = counted.classes, counted.properties
+    counts = counted.counts | {"classes": len(classes), "properties": len(properties)}
     for name in ("triples", "distinctSubjects", "distinctObjects", "entities", "classes", "properties"):
         add(ds, _v(name), integer(counts[name]))
-    out += subset_quads(store, ds, graph)
-    out += article_subset_quads(store, settings, ds, graph)
+    out += subset_quads(counted.sizes, ds, graph)
+    out += article_subset_quads(store, settings, counted.sizes, ds, graph)
     for cls, n in sorted(((c, n) for c, n in classes.items() if isinstance(c, ox.NamedNode)), key=lambda c: c[0].value):
         part = _partition_iri(ds.value, "class", cls.value)
         add(ds, _v("classPartition"), part)
@@ -162,15 +188,15 @@ def void_quads(
     return out
 
 
-def subset_quads(store: ox.Store, ds: ox.NamedNode, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+def subset_quads(sizes: dict[str | None, int], ds: ox.NamedNode,
+                 graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
     """The default graph and the named graphs as void:subsets, each saying what its void:triples counts."""
-    sizes = graph_sizes(store)
-    default, named = sizes.pop(None), sum(sizes.values())
+    default, named = sizes[None], sum(sizes.values()) - sizes[None]
     parts = [
         ("default-graph", "the default graph", default,
          "The triples the dataset asserts: the Turtle and N-Triples dumps, and what a query without GRAPH sees."),
         ("named-graphs", "the named graphs", named,
-         f"The {len(sizes)} named graphs, one per claim, each holding what its claim asserts; a triple counts once "
+         f"The {len(sizes) - 1} named graphs, one per claim, each holding what its claim asserts; a triple counts once "
          "per graph that holds it. The assertions of claims copied into the default graph count in both subsets; "
          "the dataset's void:triples counts each distinct triple once."),
     ]
@@ -184,18 +210,25 @@ def subset_quads(store: ox.Store, ds: ox.NamedNode, graph: ox.NamedNode | ox.Def
     return out
 
 
-def article_subset_quads(store: ox.Store, settings: Settings, ds: ox.NamedNode,
+def article_subset_quads(store: ox.Store, settings: Settings, sizes: Mapping[str | None, int], ds: ox.NamedNode,
                          graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
     """One void:subset per article: the claims whose evidence quotes it (oa:hasSource), with the
-    triples of their named graphs (void:triples; over all articles these add up to the triples of
-    every claim graph) and the article as its void:exampleResource and dcterms:source."""
+    triples of their named graphs (void:triples, from the graphs' `sizes`, once per evidence; over
+    all articles these add up to the triples of every claim graph) and the article as its
+    void:exampleResource and dcterms:source. Joining the claims' graphs' quads in SPARQL held every
+    one of them (+450 MB at 5M triples): the sizes are added up here instead."""
     evidence, source = settings.iris.term("evidence"), OA + "hasSource"
-    counts = {row["a"].value: (int(row["claims"].value), int(row["n"].value)) for row in select(store, (
-        f"SELECT ?a (COUNT(DISTINCT ?c) AS ?claims) (COUNT(?s) AS ?n) WHERE {{ "
-        f"?c <{evidence}> ?e . ?e <{source}> ?a . OPTIONAL {{ GRAPH ?c {{ ?s ?p ?o }} }} }} GROUP BY ?a"))}
+    quoting = f"?c <{evidence}> ?e . ?e <{source}> ?a"
+    quoted = {row["a"].value: int(row["n"].value)
+              for row in select(store, f"SELECT ?a (COUNT(DISTINCT ?c) AS ?n) WHERE {{ {quoting} }} GROUP BY ?a")}
+    held: dict[str, int] = {}  # per article: its claims' graphs' triples, once per evidence (as the join counted)
+    for row in select(store, f"SELECT ?a ?c WHERE {{ {quoting} }}"):
+        claim = row["c"]
+        if isinstance(claim, ox.NamedNode | ox.BlankNode):
+            held[row["a"].value] = held.get(row["a"].value, 0) + sizes.get(claim.value, 0)
     out: list[ox.Quad] = []
     for article in articles(store, settings):
-        claims, triples = counts.get(article, (0, 0))
+        claims, triples = quoted.get(article, 0), held.get(article, 0)
         part = _partition_iri(ds.value, "article", article)
         node = ox.NamedNode(article)
         labels = sorted(q.object.value for q in store.quads_for_pattern(node, ox.NamedNode(RDFS_LABEL), None,
@@ -234,34 +267,64 @@ def grouped(triples: Iterable[T]) -> list[T]:
     return sorted(triples, key=lambda t: first[str(t.subject)])
 
 
+class StoreSizes(Mapping[str | None, int]):
+    """Triples per graph of an on-disk store (None: the default graph, whose count is stored):
+    the named graphs' counted by the store when asked (the service description), not held."""
+
+    def __init__(self, store: ox.Store, default: int) -> None:
+        self.store, self.default = store, default
+
+    def counted(self) -> dict[str | None, int]:
+        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        return {None: self.default, **{row["g"].value: int(row["n"].value) for row in select(self.store, query)}}
+
+    def __getitem__(self, graph: str | None) -> int:
+        return self.default if graph is None else self.counted()[graph]
+
+    def __iter__(self) -> Iterator[str | None]:
+        return iter(self.counted())
+
+    def __len__(self) -> int:
+        return len(self.counted())
+
+    def items(self) -> ItemsView[str | None, int]:  # one query, not one per graph
+        return self.counted().items()
+
+
 @dataclass(frozen=True)
 class Statistics:
     """What the server needs about the whole dataset and never recomputes while serving: the named
     graphs (to check `named-graph-uri`), triples per graph (the service description) and the
     VoID counts and partitions. Computed by `ldpub load` and stored with the data, or at start for
-    an in-memory store."""
+    an in-memory store. Stored beside an on-disk store, the per-graph lists are left out (the
+    store answers for its graphs: 208,333 of them at 5M triples); sent to a remote store, kept."""
 
-    graph_names: frozenset[str]
-    sizes: dict[str | None, int]
+    graph_names: Collection[str]
+    sizes: Mapping[str | None, int]
     void: list[ox.Quad]
     quads: int
 
     @classmethod
     def of(cls, store: ox.Store, settings: Settings) -> Statistics:
-        sizes = graph_sizes(store)
+        counted = census(store, settings.iris.ids, 4)
         return cls(frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
-                   sizes, void_quads(store, settings), len(store))
+                   counted.sizes, void_quads(store, settings, counted=counted), len(store))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, graphs: bool = True) -> dict[str, Any]:
+        """The statistics as JSON; `graphs`: with the names and sizes of every graph."""
         body = ox.serialize(self.void, format=ox.RdfFormat.N_QUADS)
-        return {"graphs": sorted(self.graph_names), "quads": self.quads,
-                "sizes": [[g, n] for g, n in self.sizes.items()],
-                "void": (body or b"").decode("utf-8")}
+        doc = {"quads": self.quads, "named_graphs": len(self.graph_names), "default_graph_triples": self.sizes[None],
+               "void": (body or b"").decode("utf-8")}
+        if graphs:
+            doc |= {"graphs": sorted(self.graph_names), "sizes": [[g, n] for g, n in self.sizes.items()]}
+        return doc
 
     @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> Statistics:
+    def from_json(cls, doc: dict[str, Any], store: ox.Store | None = None) -> Statistics:
+        """The statistics `ldpub load` stored: with the graph lists, or without them beside the
+        on-disk `store` they describe, which answers for its graphs."""
         void = list(ox.parse(doc["void"].encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-        # One string per graph name, shared by both maps: at 208k graphs (5M triples) the copies cost 25 MB.
-        names = {g: g for g in doc["graphs"]}
-        sizes = {(g if g is None else names.get(g, g)): int(n) for g, n in doc["sizes"]}
-        return cls(frozenset(names), sizes, void, int(doc["quads"]))
+        if store is not None:
+            return cls(StoreGraphs(store, int(doc["named_graphs"])), StoreSizes(store, int(doc["default_graph_triples"])),
+                       void, int(doc["quads"]))
+        return cls(frozenset(doc["graphs"]), {g: int(n) for g, n in doc["sizes"]}, void, int(doc["quads"]))

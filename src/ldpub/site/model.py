@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -159,7 +159,7 @@ class Site:
 
     def __init__(self, store: ox.Store | Source, base_iri: str, root: Path | None = None,
                  extra_stores: Iterable[ox.Store] = (), modified: float | None = None, *,
-                 graph_names: Iterable[str] | None = None, void: Iterable[ox.Quad] | None = None,
+                 graph_names: Collection[str] | None = None, void: Iterable[ox.Quad] | None = None,
                  index: SubjectIndex | None = None, build_index: bool = True,
                  page_cache: int = 2000, lookup_cache: int = 50000, page_size: int = 100) -> None:
         self.source: Source = LocalSource(store, extra_stores) if isinstance(store, ox.Store) else store
@@ -170,8 +170,9 @@ class Site:
         self.modified = modified  # mtime of the served files: Last-Modified of every page
         if graph_names is None:  # a Site over stores given directly (tests, tools): their graphs
             stores = [store, *extra_stores] if isinstance(store, ox.Store) else []
-            graph_names = {g.value for st in stores for g in st.named_graphs() if isinstance(g, ox.NamedNode)}
-        self.graph_names = frozenset(graph_names)
+            graph_names = frozenset(g.value for st in stores for g in st.named_graphs()
+                                    if isinstance(g, ox.NamedNode))
+        self.graph_names = graph_names  # a set, or the store's own (store.StoreGraphs)
         self.void = list(void) if void is not None else None
         self._index = index
         self._build_index = build_index and index is None

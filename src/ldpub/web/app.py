@@ -106,7 +106,7 @@ def open_backend(settings: Settings, spec: StoreSpec) -> tuple[ox.Store | None, 
     if spec.kind == DISK:
         assert spec.path is not None
         # The metadata file stands for the data: its folder holds the companions (shapes, VoID).
-        stats = Statistics.from_json(read_metadata(spec.path))
+        stats = Statistics.from_json(read_metadata(spec.path), dataset)
         index = SubjectIndex.open(spec.path / SUBJECTS_FILE)
         site = Site.for_files(dataset, [spec.path / META_FILE], settings, graph_names=stats.graph_names,
                               void=stats.void, index=index)
