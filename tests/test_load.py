@@ -17,11 +17,12 @@ import pytest
 
 from conftest import ROOT
 from ldpub.build.load import CHUNK
-from ldpub.ns import DCTERMS, OA, RDF_TYPE, VOID
+from ldpub.ns import DCTERMS, OA, RDF_TYPE, SD, VOID
+from ldpub.query.description import sd_triples
 from ldpub.remote import RemoteStore
 from ldpub.settings import load_settings
 from ldpub.store import open_disk_store, read_metadata
-from ldpub.void import Statistics, census, void_quads
+from ldpub.void import GRAPHS_LISTED, Statistics, census, void_quads
 
 SYNTH = ROOT / "bench" / "synth.py"
 UNION = "{ SELECT DISTINCT ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } } }"
@@ -201,3 +202,25 @@ def test_statistics_survive_their_json(build_result):
     assert again.graph_names == stats.graph_names and len(stats.graph_names) > 1
     assert again.sizes == stats.sizes and None in again.sizes
     assert set(again.void) == set(stats.void) and again.quads == stats.quads == len(store)
+
+
+def test_the_service_description_lists_a_bounded_number_of_graphs_and_counts_the_rest():
+    """Past GRAPHS_LISTED named graphs the description lists the first by name, says how many there
+    are and how to list them all; the statistics stored beside a disk store keep only those."""
+    settings = load_settings(ROOT)
+    store = ox.Store()
+    total = GRAPHS_LISTED + 250
+    for i in random.Random(7).sample(range(total), total):  # inserted out of order
+        graph = ox.NamedNode(f"{settings.iris.ids}claim/g{i:05d}")
+        store.add(ox.Quad(ox.NamedNode(f"{settings.iris.ids}thing-{i}"), RDF_TYPE, ox.NamedNode(VOID + "Dataset"), graph))
+    stats = Statistics.of(store, settings)
+    stored = stats.to_json(graphs=False)
+    assert [g for g, _ in stored["listed"]] == [f"{settings.iris.ids}claim/g{i:05d}" for i in range(GRAPHS_LISTED)]
+    again = Statistics.from_json(json.loads(json.dumps(stored)), store)
+    for described in (stats, again):
+        triples = sd_triples(settings, "http://example.org/sparql", described)
+        named = [t for t in triples if t.predicate.value == SD + "namedGraph"]
+        count = [t.object.value for t in triples if t.predicate.value.endswith("#namedGraphCount")]
+        assert len(named) == GRAPHS_LISTED and count == [str(total)]
+        sizes = [t.object.value for t in triples if t.predicate == ox.NamedNode(VOID + "triples")]
+        assert sizes.count("1") == GRAPHS_LISTED  # each listed graph with its one triple

@@ -139,7 +139,7 @@ def test_disk_statistics_ask_the_store_which_graphs_it_holds(disk_store, dump):
                    if isinstance(q.subject, ox.NamedNode) and q.subject.value not in graphs)
     assert subject not in stats.graph_names
     assert "not an IRI" not in stats.graph_names and None not in stats.graph_names
-    # The sizes, counted by the store when the service description asks.
+    # The sizes of the graphs the service description lists (here all: fewer than GRAPHS_LISTED), stored by the load.
     quads = dump_quads(dump)
     assert dict(stats.sizes.items()) == {g: sum(1 for q in quads if (None if isinstance(q.graph_name, ox.DefaultGraph)
                                                                       else q.graph_name.value) == g)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Collection, ItemsView, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
@@ -21,6 +22,9 @@ from ldpub.settings import Settings
 from ldpub.store import StoreGraphs
 
 T = TypeVar("T", ox.Triple, ox.Quad)
+# Named graphs the service description lists with their sizes, the first by name: a bounded answer
+# (208,333 graphs at 5M triples took the server to 1 GB); the rest are counted, and SPARQL lists them.
+GRAPHS_LISTED = 1000
 
 RDFS_LABEL = RDFS + "label"
 # Each object once, whichever triples and graphs hold it: Oxigraph keeps only the set of objects.
@@ -267,30 +271,6 @@ def grouped(triples: Iterable[T]) -> list[T]:
     return sorted(triples, key=lambda t: first[str(t.subject)])
 
 
-class StoreSizes(Mapping[str | None, int]):
-    """Triples per graph of an on-disk store (None: the default graph, whose count is stored):
-    the named graphs' counted by the store when asked (the service description), not held."""
-
-    def __init__(self, store: ox.Store, default: int) -> None:
-        self.store, self.default = store, default
-
-    def counted(self) -> dict[str | None, int]:
-        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        return {None: self.default, **{row["g"].value: int(row["n"].value) for row in select(self.store, query)}}
-
-    def __getitem__(self, graph: str | None) -> int:
-        return self.default if graph is None else self.counted()[graph]
-
-    def __iter__(self) -> Iterator[str | None]:
-        return iter(self.counted())
-
-    def __len__(self) -> int:
-        return len(self.counted())
-
-    def items(self) -> ItemsView[str | None, int]:  # one query, not one per graph
-        return self.counted().items()
-
-
 @dataclass(frozen=True)
 class Statistics:
     """What the server needs about the whole dataset and never recomputes while serving: the named
@@ -300,9 +280,14 @@ class Statistics:
     store answers for its graphs: 208,333 of them at 5M triples); sent to a remote store, kept."""
 
     graph_names: Collection[str]
-    sizes: Mapping[str | None, int]
+    sizes: Mapping[str | None, int]  # None: the default graph; beside a disk store, the listed graphs only
     void: list[ox.Quad]
     quads: int
+
+    @cached_property
+    def listed(self) -> list[tuple[str, int]]:
+        """The first GRAPHS_LISTED named graphs by name, with their triples (once: a pass over them all)."""
+        return [(g, self.sizes[g]) for g in heapq.nsmallest(GRAPHS_LISTED, (g for g in self.sizes if g is not None))]
 
     @classmethod
     def of(cls, store: ox.Store, settings: Settings) -> Statistics:
@@ -314,7 +299,7 @@ class Statistics:
         """The statistics as JSON; `graphs`: with the names and sizes of every graph."""
         body = ox.serialize(self.void, format=ox.RdfFormat.N_QUADS)
         doc = {"quads": self.quads, "named_graphs": len(self.graph_names), "default_graph_triples": self.sizes[None],
-               "void": (body or b"").decode("utf-8")}
+               "void": (body or b"").decode("utf-8"), "listed": [[g, n] for g, n in self.listed]}
         if graphs:
             doc |= {"graphs": sorted(self.graph_names), "sizes": [[g, n] for g, n in self.sizes.items()]}
         return doc
@@ -325,6 +310,7 @@ class Statistics:
         on-disk `store` they describe, which answers for its graphs."""
         void = list(ox.parse(doc["void"].encode("utf-8"), format=ox.RdfFormat.N_QUADS))
         if store is not None:
-            return cls(StoreGraphs(store, int(doc["named_graphs"])), StoreSizes(store, int(doc["default_graph_triples"])),
-                       void, int(doc["quads"]))
+            listed: dict[str | None, int] = {None: int(doc["default_graph_triples"]),
+                                             **{g: int(n) for g, n in doc["listed"]}}
+            return cls(StoreGraphs(store, int(doc["named_graphs"])), listed, void, int(doc["quads"]))
         return cls(frozenset(doc["graphs"]), {g: int(n) for g, n in doc["sizes"]}, void, int(doc["quads"]))

@@ -7,18 +7,19 @@ description is built per base URL; the counts come from void.py and are computed
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 
 from ldpub.formats import FORMATS
 from ldpub.ns import FORMATS as FORMAT_NS
-from ldpub.ns import RDF_TYPE, SD, SH, VOID, XSD
+from ldpub.ns import RDF_TYPE, RDFS, SD, SH, VOID, XSD
 from ldpub.query.protocol import predeclared
 from ldpub.settings import Settings
-from ldpub.void import grouped, integer
+from ldpub.void import Statistics, grouped, integer
 
 XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
+RDFS_COMMENT = RDFS + "comment"
 # Added to the published prefixes for the service description and VoID answers.
 PREFIXES = {"sd": SD, "formats": FORMAT_NS}
 
@@ -26,10 +27,11 @@ PREFIXES = {"sd": SD, "formats": FORMAT_NS}
 def sd_triples(
     settings: Settings,
     endpoint: str,
-    graph_sizes: Mapping[str | None, int],
+    stats: Statistics,
     dataset_void: Sequence[ox.Quad] = (),
 ) -> list[ox.Triple]:
-    """The description: service, result formats, features, default dataset and its graphs.
+    """The description: service, result formats, features, default dataset and its graphs (the
+    first void.GRAPHS_LISTED by name; past them, how many there are and how to list them).
 
     dataset_void: VoID quads about the dataset IRI (void.void_quads), merged in so the default
     dataset carries its counts."""
@@ -70,8 +72,14 @@ def sd_triples(
     default_graph = ox.NamedNode(f"{endpoint}#default-graph")
     add(dataset, SD + "defaultGraph", default_graph)
     add(default_graph, str(RDF_TYPE.value), ox.NamedNode(SD + "Graph"))
-    add(default_graph, VOID + "triples", integer(graph_sizes.get(None, 0)))
-    for name, size in sorted((k, v) for k, v in graph_sizes.items() if k is not None):
+    add(default_graph, VOID + "triples", integer(stats.sizes.get(None, 0)))
+    listed = stats.listed
+    if len(listed) < len(stats.graph_names):
+        add(dataset, ext + "namedGraphCount", integer(len(stats.graph_names)))
+        add(dataset, RDFS_COMMENT, ox.Literal(
+            f"{len(listed)} of its {len(stats.graph_names)} named graphs are listed here, the first by name. "
+            f"All of them: SELECT ?g (COUNT(*) AS ?triples) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g", language="en"))
+    for name, size in listed:
         tag = hashlib.sha1(name.encode()).hexdigest()[:10]
         named = ox.NamedNode(f"{endpoint}#named-graph-{tag}")
         graph = ox.NamedNode(f"{endpoint}#graph-{tag}")

@@ -79,9 +79,9 @@ class SparqlEndpoint:
         self.drain = drain or Drain()  # shutting down: new queries answer 503 (ldpub.web.drain)
         # The counts never change while serving: computed once (by `ldpub load`, or at start for
         # an in-memory store), not per request or per Host.
+        self.stats = stats
         self.graph_names = stats.graph_names
         self.void_counts = stats.void
-        self.sizes = stats.sizes
         # VoID and the service description as written, per public URL and format.
         self.documents: OrderedDict[tuple[str, str, int], bytes] = OrderedDict()
 
@@ -121,7 +121,7 @@ class SparqlEndpoint:
         if (fmt or "").lower() == "html" or (not fmt and negotiation.prefers_html(request.headers.get("accept"))):
             return querypage.render(request, self.settings)
         media = negotiation.negotiate(request.headers.get("accept"), fmt, formats.GRAPH_TYPES)
-        triples = sd.sd_triples(self.settings, base + "/sparql", self.sizes, self.dataset_void(base))
+        triples = sd.sd_triples(self.settings, base + "/sparql", self.stats, self.dataset_void(base))
         return await self.rdf_response(request, triples, media)
 
     async def answer(self, request: Request) -> Response:
