@@ -96,10 +96,10 @@ class Settings:
                                         "(Virtuoso): keep our default graph in <base>graph/default and name "
                                         "the dataset of every query explicitly")
     store_auth: str = setting("store", "basic", "how a remote store checks LDPUB_STORE_USER/PASSWORD: basic or digest")
-    page_cache: int = setting("server", 2000,
+    page_cache: int = setting("server", 300,
                               "pages (and RDF descriptions) kept ready in memory, the least recently used "
                               "dropped first")
-    lookup_cache: int = setting("server", 50000,
+    lookup_cache: int = setting("server", 10000,
                                 "per-IRI facts the pages look up (labels, a claim's status and quote) kept "
                                 "in memory, the least recently used dropped first")
     page_size: int = setting("server", 100, "subjects (and articles) the landing page lists per page; "
