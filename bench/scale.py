@@ -162,17 +162,28 @@ def show_run(kind: str, c: int, run: dict, note: str = "") -> str:
             f"  non-2xx {run['non2xx']}" + (f"  ({note})" if note else ""))
 
 
-def measure(server: Server, say: Say, size: int) -> None:
-    for kind, (path, accept) in server.requests().items():
-        first = time.monotonic()
-        status = httpx.get(server.url + path, headers={"Accept": accept}, timeout=120).status_code
-        first_ms = (time.monotonic() - first) * 1000
-        script = WRK_SCRIPT % ('"' + path.replace('"', '\\"') + '"', accept)
+def measure(servers: list[Server], say: Say, size: int) -> None:
+    """Each request kind at c=1 and c=8. Several servers compared are asked in turn, back to back,
+    for each kind and c: a store still settling (Oxigraph compacts after `ldpub load --into`)
+    slows both sides of a pair alike, not whichever was measured first."""
+    for kind in servers[0].requests():
+        first_ms: dict[str, tuple[float, int]] = {}
+        for server in servers:
+            path, accept = server.requests()[kind]
+            first = time.monotonic()
+            status = httpx.get(server.url + path, headers={"Accept": accept}, timeout=120).status_code
+            first_ms[server.name] = (time.monotonic() - first) * 1000, status
         for c in (1, 8):
-            run = server.runs[kind, c] = wrk(server, script, c)
-            say(show_run(kind, c, run, f"first request {first_ms:.0f} ms, HTTP {status}" if c == 1 else ""))
-    if server.pages:
-        measure_distinct(server, say, size)
+            for server in servers:
+                path, accept = server.requests()[kind]
+                script = WRK_SCRIPT % ('"' + path.replace('"', '\\"') + '"', accept)
+                run = server.runs[kind, c] = wrk(server, script, c)
+                took, status = first_ms[server.name]
+                line = show_run(kind, c, run, f"first request {took:.0f} ms, HTTP {status}" if c == 1 else "")
+                say(f"    {server.name}: {line.lstrip()}" if len(servers) > 1 else line)
+    for server in servers:
+        if server.pages:
+            measure_distinct(server, say, size)
 
 
 def measure_distinct(server: Server, say: Say, size: int) -> None:
@@ -213,7 +224,7 @@ def bench_size(size: int, work: Path, say: Say) -> None:
             grown = process_memory(server.proc.pid)  # type: ignore[union-attr]
             say(f"{server.name}: start→first answer {server.start_s:.2f} s\n    at start: {show_memory(one)}\n"
                 f"    after 8 clients at once: {show_memory(grown)}")
-            measure(server, say, size)
+            measure([server], say, size)
             say(f"    after all the requests above: {show_memory(process_memory(server.proc.pid))}")  # type: ignore[union-attr]
         finally:
             server.stop()
@@ -237,11 +248,9 @@ def bench_size(size: int, work: Path, say: Say) -> None:
         try:
             front.start()
             say(f"{front.name}: start→first answer {front.start_s:.2f} s; {show_memory(process_memory(front.proc.pid))}")  # type: ignore[union-attr]
-            measure(front, say, size)
+            measure([remote, front], say, size)
         finally:
             front.stop()
-        say(f"{remote.name}:")
-        measure(remote, say, size)
         for kind in QUERIES:
             for c in (1, 8):
                 a, b = front.runs[kind, c], remote.runs[kind, c]
