@@ -19,7 +19,6 @@ from ldpub.settings import Settings
 from ldpub.void import Statistics, grouped, integer
 
 XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
-RDFS_COMMENT = RDFS + "comment"
 # Added to the published prefixes for the service description and VoID answers.
 PREFIXES = {"sd": SD, "formats": FORMAT_NS}
 
@@ -76,7 +75,7 @@ def sd_triples(
     listed = stats.listed
     if len(listed) < len(stats.graph_names):
         add(dataset, ext + "namedGraphCount", integer(len(stats.graph_names)))
-        add(dataset, RDFS_COMMENT, ox.Literal(
+        add(dataset, RDFS + "comment", ox.Literal(
             f"{len(listed)} of its {len(stats.graph_names)} named graphs are listed here, the first by name. "
             f"All of them: SELECT ?g (COUNT(*) AS ?triples) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g", language="en"))
     for name, size in listed:
