@@ -102,6 +102,10 @@ class Settings:
     lookup_cache: int = setting("server", 10000,
                                 "per-IRI facts the pages look up (labels, a claim's status and quote) kept "
                                 "in memory, the least recently used dropped first")
+    page_threads: int = setting("server", 0,
+                                "threads that build pages (and other work off the event loop) at once; 0: 2 "
+                                "for a store in memory or on disk, where a page is Python work and more "
+                                "threads only contend, 16 for a remote store, whose lookups wait on the network")
     page_size: int = setting("server", 100, "subjects (and articles) the landing page lists per page; "
                                            "also the most claims and incoming links an entity page shows")
     forwarded_allow_ips: tuple[str, ...] = setting("endpoint", ("127.0.0.1", "::1"),
