@@ -313,4 +313,7 @@ class Statistics:
             listed: dict[str | None, int] = {None: int(doc["default_graph_triples"]),
                                              **{g: int(n) for g, n in doc["listed"]}}
             return cls(StoreGraphs(store, int(doc["named_graphs"])), listed, void, int(doc["quads"]))
-        return cls(frozenset(doc["graphs"]), {g: int(n) for g, n in doc["sizes"]}, void, int(doc["quads"]))
+        # One string per graph name, shared by both maps: at 208k graphs (5M triples) the copies cost 25 MB.
+        names = {g: g for g in doc["graphs"]}
+        sizes = {(g if g is None else names.get(g, g)): int(n) for g, n in doc["sizes"]}
+        return cls(frozenset(names), sizes, void, int(doc["quads"]))

@@ -161,7 +161,8 @@ class Site:
                  extra_stores: Iterable[ox.Store] = (), modified: float | None = None, *,
                  graph_names: Collection[str] | None = None, void: Iterable[ox.Quad] | None = None,
                  index: SubjectIndex | None = None, build_index: bool = True,
-                 page_cache: int = 2000, lookup_cache: int = 50000, page_size: int = 100) -> None:
+                 page_cache: int = Settings.page_cache, lookup_cache: int = Settings.lookup_cache,
+                 page_size: int = Settings.page_size) -> None:
         self.source: Source = LocalSource(store, extra_stores) if isinstance(store, ox.Store) else store
         self.store = self.source  # quads_for_pattern, as a pyoxigraph Store has it (site/wikidata.py)
         self.iris = IriScheme(base_iri)
